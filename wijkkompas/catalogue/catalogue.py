@@ -76,7 +76,7 @@ class Indicator:
     scale: float = 100.0
     aggregate: Aggregate = "none"
     weight: tuple[str, ...] = ()  # weighted_mean: stems of the weight (e.g. HuishoudensTotaal)
-    group: str = ""  # disambiguation: the key must sit under a CBS topic group with this title
+    group: tuple[str, ...] = ()  # disambiguation: the key must sit under a CBS topic group with one of these titles
     decimals: int = 1
     profile: bool = False
     source: str = "CBS"
@@ -199,7 +199,7 @@ def indicator_from_mapping(ident: str, raw: Mapping[str, object], origin: str = 
         scale=float(raw.get("scale", 100.0)),  # type: ignore[arg-type]
         aggregate=aggregate,  # type: ignore[arg-type]
         weight=weight,
-        group=str(raw.get("group", "")),
+        group=_tuple(raw.get("group"), where),
         decimals=int(raw.get("decimals", 1)),  # type: ignore[arg-type]
         profile=bool(raw.get("profile", False)),
         source=str(raw.get("source", "CBS")),
@@ -251,10 +251,11 @@ class KeyInfo:
     unit: str = ""
     decimals: int | None = None
     groups: tuple[str, ...] = ()
+    stem_hint: str = ""  # OData v4 measure codes (M000352) carry no stem; the v4 converter synthesises one
 
     @property
     def stem(self) -> str:
-        return key_stem(self.key)
+        return self.stem_hint or key_stem(self.key)
 
 
 @dataclass(frozen=True)
@@ -278,14 +279,19 @@ class Match:
         return tuple(k for k in (self.key, self.numerator, self.denominator, self.weight) if k)
 
 
-def _find(stems: Sequence[str], keys: Sequence[KeyInfo], group: str) -> str | None:
-    """First alternative stem present in `keys`; `group` picks among keys that share a stem."""
+def _find(stems: Sequence[str], keys: Sequence[KeyInfo], group: Sequence[str]) -> str | None:
+    """First alternative stem present in `keys`.
+
+    When a stem occurs more than once in a year (CBS repeats `Appartement` under electricity and under
+    gas), only the topic group can tell them apart: without group titles the match is refused rather
+    than guessed, because a wrong column looks just as plausible as the right one.
+    """
+    wanted = {g.lower() for g in group}
     for stem in stems:
         hits = [k for k in keys if k.stem == stem]
-        if group:
-            in_group = [k for k in hits if any(group.lower() == g.lower() for g in k.groups)]
-            hits = in_group or ([] if any(k.groups for k in hits) else hits)
-        if hits:
+        if wanted and any(k.groups for k in hits):
+            hits = [k for k in hits if any(g.lower() in wanted for g in k.groups)]
+        if len(hits) == 1 or (len(hits) > 1 and wanted and all(k.groups for k in hits)):
             return hits[0].key
     return None
 
@@ -301,10 +307,10 @@ def match_year(catalogue: Catalogue | Iterable[Indicator], keys: Sequence[KeyInf
     for ind in indicators:
         if ind.table != table:
             continue
-        weight = _find(ind.weight, keys, "") if ind.weight else None
+        weight = _find(ind.weight, keys, ()) if ind.weight else None
         if ind.derived:
             num = _find(ind.numerator, keys, ind.group)
-            den = _find(ind.denominator, keys, "")
+            den = _find(ind.denominator, keys, ())
             if num and den:
                 out[ind.id] = Match(ind, numerator=num, denominator=den, weight=weight)
         else:
@@ -334,6 +340,7 @@ def keyinfos_from_properties(properties: Sequence[Mapping[str, object]]) -> list
                 unit=str(p.get("Unit", "") or "").strip(),
                 decimals=int(dec) if isinstance(dec, int) else None,
                 groups=tuple(groups),
+                stem_hint=str(p.get("Stem") or ""),
             )
         )
     return out
