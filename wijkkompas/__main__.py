@@ -1,0 +1,5 @@
+import sys
+
+from wijkkompas.cli import main
+
+sys.exit(main())

@@ -1,0 +1,658 @@
+"""Raw wire tables → the store's tidy long table.
+
+Harmonising happens here and only here: CBS keys are matched to catalogue indicators by stem,
+shares are derived from counts, missing wijk/gemeente figures are added up from buurten when (and
+only when) every buurt of that wijk has a value, and every value keeps the CBS table and key it
+came from. A missing value stays missing, with the reason in `status`; it never becomes 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from wijkkompas.catalogue.catalogue import (
+    Catalogue,
+    Indicator,
+    KeyInfo,
+    Match,
+    key_stem,
+    load_catalogue,
+    match_year,
+)
+from wijkkompas.geo import prepare_for_map, split_levels
+from wijkkompas.sources.errors import SourceError
+from wijkkompas.sources.folder import FolderContents, FolderSource, RawTable
+from wijkkompas.store import STATUS_OK, Store, atomic_write_json
+
+GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
+STATUS_SECRET = "geheim"
+STATUS_COMPUTED = "berekend uit buurten"
+STATUS_NOT_COMPUTABLE = "niet te berekenen"
+STATUS_LABELS = {
+    STATUS_OK: "",
+    STATUS_SECRET: "onbekend (geheim bij CBS)",
+    "niet gepubliceerd": "niet gepubliceerd",
+    STATUS_COMPUTED: "berekend uit de buurten",
+    STATUS_NOT_COMPUTABLE: "niet te berekenen (deling door nul)",
+}
+TOP_GROUP_THEMES = {
+    "bevolking": "bevolking",
+    "wonen en vastgoed": "wonen",
+    "wonen": "wonen",
+    "energie": "energie",
+    "onderwijs": "onderwijs",
+    "arbeid": "arbeid",
+    "inkomen": "inkomen",
+    "sociale zekerheid": "sociale_zekerheid",
+    "zorg": "zorg",
+    "motorvoertuigen": "motorvoertuigen",
+    "nabijheid voorzieningen": "voorzieningen",
+    "oppervlakte": "oppervlakte",
+    "stedelijkheid": "stedelijkheid",
+}
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, in Dutch where a user reads it."""
+
+    loaded: list[dict] = field(default_factory=list)  # one per (table, year)
+    geometry: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.loaded) or bool(self.geometry)
+
+    def lines(self) -> list[str]:
+        out = []
+        for item in self.loaded:
+            out.append(
+                f"{item['year']} ({item['table']}): {item['regions']} gebieden, {item['values']} cijfers, "
+                f"{item['matched']} indicatoren uit de catalogus"
+            )
+        for g in self.geometry:
+            out.append(f"kaartgrenzen {g['year']} {g['level']}: {g['shapes']} vormen")
+        out += [f"Let op: {p}" for p in self.problems]
+        out += [f"Overgeslagen: {s}" for s in self.skipped]
+        return out
+
+
+# --------------------------------------------------------------------------- region helpers
+
+
+def region_frame(codes: pd.Series) -> pd.DataFrame:
+    codes = pd.Series(codes, dtype="string").str.strip()
+    prefix = codes.str[:2]
+    level = prefix.map({"NL": "nederland", "GM": "gemeente", "WK": "wijk", "BU": "buurt"})
+    gemeente = ("GM" + codes.str[2:6]).where(prefix != "NL")
+    wijk = ("WK" + codes.str[2:8]).where(prefix.isin(["WK", "BU"]))
+    return pd.DataFrame({"region_code": codes, "level": level, "gemeente_code": gemeente, "wijk_code": wijk})
+
+
+def in_gemeenten(codes: pd.Series, gemeenten: Sequence[str] | None, keep_nederland: bool = True) -> pd.Series:
+    codes = codes.astype("string")
+    if not gemeenten:
+        return pd.Series(True, index=codes.index)
+    numbers = {g[2:6] for g in gemeenten}
+    mask = codes.str[2:6].isin(numbers) & codes.str[:2].isin(["GM", "WK", "BU"])
+    if keep_nederland:
+        mask |= codes.str.startswith("NL")
+    return mask.fillna(False)
+
+
+# --------------------------------------------------------------------------- key metadata
+
+
+def column_keyinfos(columns: Sequence[str], meta: Sequence[KeyInfo]) -> list[KeyInfo]:
+    """Metadata for the keys the data actually has.
+
+    A data file and the metadata can come from different CBS deliveries of the same year (the first
+    2024 release had no income columns, so later keys shifted): fall back to the stem when the exact
+    key is not in the metadata and the stem is unambiguous there.
+    """
+    exact = {k.key: k for k in meta}
+    by_stem: dict[str, list[KeyInfo]] = {}
+    for k in meta:
+        by_stem.setdefault(k.stem, []).append(k)
+    out = []
+    for col in columns:
+        if col in exact:
+            out.append(exact[col])
+            continue
+        candidates = by_stem.get(key_stem(col), [])
+        if len(candidates) == 1:
+            k = candidates[0]
+            out.append(KeyInfo(col, k.title, k.unit, k.decimals, k.groups, k.stem_hint))
+        else:
+            out.append(KeyInfo(col))
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def raw_indicator_ids(infos: Sequence[KeyInfo]) -> dict[str, str]:
+    """An indicator id for every CBS column: `cbs.<stem>`, plus its group where a stem repeats."""
+    counts: dict[str, int] = {}
+    for k in infos:
+        counts[k.stem] = counts.get(k.stem, 0) + 1
+    out = {}
+    for k in infos:
+        ident = f"cbs.{k.stem.lower()}"
+        if counts[k.stem] > 1:
+            ident += "." + (_slug(k.groups[0]) if k.groups else str(k.key.rsplit("_", 1)[-1]))
+        out[k.key] = ident
+    return out
+
+
+def raw_indicator_meta(info: KeyInfo, ident: str, table_id: str) -> Indicator:
+    top = info.groups[-1].lower() if info.groups else ""
+    label = info.title or info.stem
+    if info.groups and ident.count(".") > 1:
+        label = f"{label} ({info.groups[0].lower()})"
+    return Indicator(
+        id=ident,
+        label=label,
+        unit=info.unit or "",
+        theme=TOP_GROUP_THEMES.get(top, "overig"),
+        better="neutral",
+        definition=f"Zoals gepubliceerd door CBS in tabel {table_id} onder '{info.title or info.key}'.",
+        key=(info.stem,),
+        decimals=info.decimals if info.decimals is not None else 1,
+        origin="cbs",
+    )
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def _aggregation_rules(matches: dict[str, Match]) -> tuple[set[str], dict[str, str]]:
+    """Which keys add up (counts) and which average with which weight key."""
+    sums: set[str] = set()
+    weighted: dict[str, str] = {}
+    for m in matches.values():
+        agg = m.indicator.aggregate
+        if agg == "sum" and m.key:
+            sums.add(m.key)
+        elif agg == "ratio" and m.indicator.derived:
+            sums.update(k for k in (m.numerator, m.denominator) if k)
+        elif agg == "weighted_mean" and m.weight:
+            if m.key:
+                weighted[m.key] = m.weight
+            sums.add(m.weight)
+    return sums, weighted
+
+
+def add_missing_aggregates(
+    wide: pd.DataFrame, present: pd.DataFrame, all_buurten: pd.Index, matches: dict[str, Match]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fill wijk and gemeente cells CBS did not publish, from complete sets of buurten.
+
+    Returns the augmented wide table and a boolean frame marking the computed cells. A wijk is
+    computed only if *every* buurt CBS lists for it has a value: a sum over a partial set would be
+    a wrong number that looks right.
+    """
+    sums, weighted = _aggregation_rules(matches)
+    keys = [k for k in wide.columns if k != "region_code" and (k in sums or k in weighted)]
+    computed = pd.DataFrame(False, index=wide.index, columns=wide.columns)
+    if not keys or len(all_buurten) == 0:
+        return wide, computed
+    buurt_regions = region_frame(pd.Series(all_buurten))
+    wide_idx = wide.set_index("region_code")
+    bu = wide_idx.reindex(buurt_regions["region_code"].to_numpy())[keys]
+    bu.index = pd.RangeIndex(len(bu))
+    results = []
+    for parent in ("wijk_code", "gemeente_code"):
+        groups = buurt_regions[parent].to_numpy()
+        expected = pd.Series(1, index=bu.index).groupby(groups).sum()
+        agg = {}
+        for key in keys:
+            vals = bu[key]
+            if key in weighted:
+                w = bu[weighted[key]] if weighted[key] in bu else None
+                if w is None:
+                    continue
+                ok = vals.notna() & w.notna()
+                num = (vals * w).where(ok).groupby(groups).sum(min_count=1)
+                den = w.where(ok).groupby(groups).sum(min_count=1)
+                n = ok.groupby(groups).sum()
+                value = (num / den).where(den > 0)
+            else:
+                n = vals.notna().groupby(groups).sum()
+                value = vals.groupby(groups).sum(min_count=1)
+            agg[key] = value.where(n == expected)
+        results.append(pd.DataFrame(agg))
+    computed_values = pd.concat(results)
+    computed_values = computed_values[~computed_values.index.duplicated()]
+    # Only where the source published nothing for that cell.
+    all_codes = wide_idx.index.union(computed_values.index)
+    out = wide_idx.reindex(all_codes)
+    pres = present.set_index("region_code").reindex(all_codes).fillna(False).astype(bool)
+    fill = computed_values.reindex(all_codes)
+    comp = pd.DataFrame(False, index=all_codes, columns=out.columns)
+    for key in keys:
+        mask = (~pres[key]) & fill[key].notna() if key in pres else fill[key].notna()
+        out.loc[mask, key] = fill.loc[mask, key]
+        comp.loc[mask, key] = True
+    out = out.reset_index(names="region_code")
+    comp = comp.reset_index(names="region_code")
+    return out, comp
+
+
+# --------------------------------------------------------------------------- harmonise one table
+
+
+def harmonise(
+    raw: RawTable,
+    year: int,
+    catalogue: Catalogue,
+    *,
+    table_kind: str = "kwb",
+    present: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict[str, Match], dict[str, Indicator]]:
+    """One year's wide CBS table → long rows (without names) + the matches + metadata of raw columns."""
+    wide = raw.rows
+    key_cols = [c for c in wide.columns if c != "region_code"]
+    if raw.keys:
+        # Columns the table's own metadata does not know were added by whoever made the file.
+        known_stems = {k.stem for k in raw.keys} | {key_stem(k.key) for k in raw.keys}
+        foreign = [c for c in key_cols if key_stem(c) not in known_stems]
+        if foreign:
+            key_cols = [c for c in key_cols if c not in foreign]
+            wide = wide[["region_code", *key_cols]]
+            present = present[["region_code", *key_cols]] if present is not None else None
+            raw.notes.append(
+                f"Kolommen {', '.join(foreign)} staan niet in de CBS-metadata van {raw.table_id}; niet ingelezen."
+            )
+    infos = column_keyinfos(key_cols, raw.keys)
+    matches = match_year(catalogue, infos, table=table_kind)
+    if present is None:
+        present = wide.notna()
+        present["region_code"] = wide["region_code"]
+    all_buurten = pd.Index(
+        sorted(
+            set(wide.loc[wide["region_code"].str.startswith("BU"), "region_code"])
+            | {c for c in raw.names if c.startswith("BU") and c[2:6] in set(wide["region_code"].str[2:6])}
+        )
+    )
+    aug, computed = add_missing_aggregates(wide, present, all_buurten, matches)
+    pres = present.set_index("region_code").reindex(aug["region_code"]).fillna(False).astype(bool)
+    pres = pres.reset_index(drop=True)
+    computed = computed.drop(columns="region_code")
+
+    # 1) every CBS column, as published, under a catalogue id or cbs.<stem>
+    published = {m.key: m.indicator.id for m in matches.values() if m.key}
+    raw_ids = raw_indicator_ids(infos)
+    extra_meta = {
+        raw_ids[k.key]: raw_indicator_meta(k, raw_ids[k.key], raw.table_id) for k in infos if k.key not in published
+    }
+    values = aug[key_cols].to_numpy(dtype="float64")
+    is_present = pres[key_cols].to_numpy(dtype=bool)
+    is_computed = computed[key_cols].to_numpy(dtype=bool)
+    n_rows, n_keys = values.shape
+    codes = np.repeat(aug["region_code"].to_numpy(dtype=object), n_keys)
+    keys = np.tile(np.array(key_cols, dtype=object), n_rows)
+    flat_val = values.ravel()
+    flat_present = is_present.ravel()
+    flat_comp = is_computed.ravel()
+    keep = flat_present | flat_comp
+    status = np.where(flat_comp, STATUS_COMPUTED, np.where(np.isnan(flat_val), STATUS_SECRET, STATUS_OK))
+    long = pd.DataFrame(
+        {
+            "region_code": codes[keep],
+            "source_key": keys[keep],
+            "value": flat_val[keep],
+            "status": status[keep],
+        }
+    )
+    if raw.status is not None and not raw.status.empty:
+        st = raw.status.melt(id_vars="region_code", var_name="source_key", value_name="why").dropna()
+        long = long.merge(st, on=["region_code", "source_key"], how="left")
+        long["status"] = long["why"].where(long["why"].notna() & long["value"].isna(), long["status"])
+        long = long.drop(columns="why")
+    ids = {k: published.get(k, raw_ids[k]) for k in key_cols}
+    long["indicator"] = long["source_key"].map(ids)
+    long.loc[long["status"] == STATUS_COMPUTED, "source_key"] = "som van buurten: " + long["source_key"]
+
+    # 2) derived shares, from the (augmented) counts
+    unit_of = {k.key: k.unit.strip() for k in infos}
+    derived = []
+    for m in matches.values():
+        if not m.indicator.derived:
+            continue
+        num = aug[m.numerator].to_numpy(dtype="float64")
+        den = aug[m.denominator].to_numpy(dtype="float64")
+        any_present = pres[m.numerator].to_numpy() | pres[m.denominator].to_numpy()
+        any_comp = computed[m.numerator].to_numpy() | computed[m.denominator].to_numpy()
+        published_share = unit_of.get(m.numerator, "") == "%" and m.indicator.scale == 100
+        if published_share:
+            # Some older years publish the share itself (e.g. herkomst 2013-2014): take it as published.
+            den = np.where(np.isnan(num), np.nan, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            val = np.where(den > 0, num if published_share else num / den * m.indicator.scale, np.nan)
+        st = np.where(
+            np.isnan(num) | np.isnan(den),
+            STATUS_SECRET,
+            np.where(den > 0, np.where(any_comp, STATUS_COMPUTED, STATUS_OK), STATUS_NOT_COMPUTABLE),
+        )
+        keep = any_present | any_comp
+        derived.append(
+            pd.DataFrame(
+                {
+                    "region_code": aug["region_code"].to_numpy()[keep],
+                    "source_key": m.numerator if published_share else m.source_key,
+                    "value": val[keep],
+                    "status": st[keep],
+                    "indicator": m.indicator.id,
+                }
+            )
+        )
+    out = pd.concat([long, *derived], ignore_index=True)
+    out["year"] = year
+    out["source_table"] = raw.table_id
+    return out, matches, extra_meta
+
+
+# --------------------------------------------------------------------------- names and regions
+
+
+def build_regions(
+    year: int, codes: pd.Series, names_sources: Sequence[dict[str, str]]
+) -> pd.DataFrame:
+    regions = region_frame(codes.drop_duplicates())
+    name = pd.Series(pd.NA, index=regions.index, dtype="string")
+    for names in names_sources:
+        if not names:
+            continue
+        name = name.fillna(regions["region_code"].map(names).astype("string"))
+    name = name.fillna(regions["region_code"].where(regions["level"] != "nederland")).fillna("Nederland")
+    regions["region_name"] = name.str.strip()
+    regions["year"] = year
+    return regions
+
+
+# --------------------------------------------------------------------------- the ingest
+
+
+def _validate_gemeenten(gemeenten: Sequence[str] | None) -> list[str] | None:
+    if gemeenten is None:
+        return None
+    out = []
+    for g in gemeenten:
+        g = g.strip().upper()
+        if not GEMEENTE_CODE.match(g):
+            raise SourceError(
+                f"'{g}' is geen gemeentecode. Een gemeentecode is GM met vier cijfers, bijvoorbeeld GM0164 (Hengelo)."
+            )
+        out.append(g)
+    return out
+
+
+def ingest(
+    source: Path | str | FolderContents,
+    store: Store,
+    gemeenten: Sequence[str] | None = None,
+    years: Sequence[int] | None = None,
+    catalogue: Catalogue | None = None,
+    progress: Callable[[str, float], None] | None = None,
+    log_source: str | None = None,
+    record_log: bool = True,
+) -> IngestReport:
+    """Read a folder of wire files and put the chosen gemeenten and years in the store.
+
+    Each table is written on its own: one bad year does not stop the others, and what is already in
+    the store stays until its replacement is completely written.
+    """
+    catalogue = catalogue or load_catalogue()
+    gemeenten = _validate_gemeenten(gemeenten)
+    report = IngestReport()
+    say = progress or (lambda msg, frac: None)
+    say("Bestanden lezen", 0.0)
+    if isinstance(source, FolderContents):
+        contents = source
+    else:
+        table_years = {t.id: t.year for t in catalogue.kwb_years.values()}
+        contents = FolderSource(source, table_years).read()
+    report.problems += contents.problems
+    report.skipped += contents.skipped
+
+    all_codes = pd.concat([t.rows["region_code"] for t in contents.tables.values()] or [pd.Series([], dtype="string")])
+    if gemeenten:
+        known = set(all_codes.str[2:6])
+        for g in gemeenten:
+            if g[2:6] not in known:
+                report.problems.append(
+                    f"Gemeente {g} komt in geen enkele tabel in {source if not isinstance(source, FolderContents) else 'de bron'} voor. "
+                    "Controleer de code (bijvoorbeeld GM0164 voor Hengelo) of kies een andere bron."
+                )
+    geometry_names = _geometry_names(contents, gemeenten)
+    tables = sorted(contents.tables.values(), key=lambda t: t.table_id)
+    for i, raw in enumerate(tables):
+        kind = "crime" if raw.table_id.upper() == catalogue.crime_table.upper() else "kwb"
+        year = catalogue.year_of_table(raw.table_id) if kind == "kwb" else _year_from_files(raw)
+        if year is None:
+            report.skipped.append(
+                f"Tabel {raw.table_id} is geen bekende tabel van Kerncijfers wijken en buurten; niet ingelezen."
+            )
+            continue
+        if years and year not in years:
+            continue
+        say(f"{year}: tabel {raw.table_id} verwerken", 0.1 + 0.6 * i / max(len(tables), 1))
+        try:
+            report.loaded.append(_ingest_table(raw, year, kind, store, catalogue, gemeenten, geometry_names))
+            report.skipped.extend(dict.fromkeys(raw.notes))
+        except SourceError as exc:
+            report.problems.append(str(exc))
+    if not report.loaded and not contents.tables and not contents.geometries:
+        report.problems.append(
+            f"In {source} zijn geen CBS-bestanden gevonden. Verwacht: KWB-tabellen (CSV of OData-JSON) en/of "
+            "kaartbestanden (GeoJSON/TopoJSON)."
+        )
+    say("Kaartgrenzen voorbereiden", 0.75)
+    report.geometry += _ingest_geometries(contents, store, gemeenten, years)
+    entries = [
+        {
+            "source": log_source or (str(Path(source).resolve()) if not isinstance(source, FolderContents) else "onbekend"),
+            "gemeenten": gemeenten,
+            "year": item["year"],
+            "table": item["table"],
+            "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "values": item["values"],
+        }
+        for item in report.loaded
+    ]
+    if entries and record_log:
+        store.append_log(entries)
+    say("Klaar", 1.0)
+    return report
+
+
+def _year_from_files(raw: RawTable) -> int | None:
+    from wijkkompas.sources.folder import YEAR
+
+    for path in raw.files:
+        for part in reversed(path.parts):
+            m = YEAR.search(part)
+            if m:
+                return int(m.group(1))
+    return raw.year
+
+
+def _geometry_names(contents: FolderContents, gemeenten: Sequence[str] | None) -> dict[int, dict[str, str]]:
+    out: dict[int, dict[str, str]] = {}
+    for g in contents.geometries:
+        frame = g.frame
+        named = frame[frame["region_name"].notna()]
+        out.setdefault(g.year, {}).update(dict(zip(named["region_code"], named["region_name"], strict=True)))
+    return out
+
+
+def _present_mask(raw: RawTable) -> pd.DataFrame:
+    if raw.present is not None:
+        return raw.present
+    mask = raw.rows.notna()
+    mask["region_code"] = raw.rows["region_code"]
+    return mask
+
+
+def _ingest_table(
+    raw: RawTable,
+    year: int,
+    kind: str,
+    store: Store,
+    catalogue: Catalogue,
+    gemeenten: Sequence[str] | None,
+    geometry_names: dict[int, dict[str, str]],
+) -> dict:
+    mask = in_gemeenten(raw.rows["region_code"], gemeenten)
+    rows = raw.rows[mask.to_numpy()].reset_index(drop=True)
+    present = _present_mask(raw)[mask.to_numpy()].reset_index(drop=True)
+    if rows.empty:
+        raise SourceError(
+            f"Tabel {raw.table_id} ({year}) bevat geen rijen voor {', '.join(gemeenten or [])}; niets ingelezen."
+        )
+    name_codes = pd.Series(list(raw.names), dtype="string")
+    name_mask = in_gemeenten(name_codes, gemeenten).to_numpy()
+    names = {k: raw.names[k] for k in name_codes[name_mask]}
+    sub = RawTable(raw.table_id, rows, raw.keys, raw.info, names, raw.status, raw.files, year)
+    long, matches, extra = harmonise(sub, year, catalogue, table_kind=kind, present=present)
+    # Names: this table's own, then the map of the same year, then the nearest other map year.
+    geo_years = sorted(geometry_names, key=lambda y: abs(y - year))
+    regions = build_regions(
+        year,
+        pd.concat([long["region_code"], pd.Series([c for c in names if c.startswith(("BU", "WK", "GM"))])]),
+        [names] + [geometry_names[y] for y in geo_years],
+    )
+    long = long.merge(regions.drop(columns="year"), on="region_code", how="left")
+    store.replace(long, regions, source_tables=[raw.table_id], gemeenten=gemeenten)
+    _save_extra_indicators(store, extra)
+    raw.notes.extend(sub.notes)
+    return {
+        "year": year,
+        "table": raw.table_id,
+        "regions": int(long["region_code"].nunique()),
+        "values": int(len(long)),
+        "matched": len(matches),
+    }
+
+
+def _save_extra_indicators(store: Store, extra: dict[str, Indicator]) -> None:
+    """Metadata of CBS columns without a catalogue entry, so every column is usable under its CBS title."""
+    import json
+
+    path = store.root / "cbs_columns.json"
+    current = {}
+    if path.exists():
+        try:
+            current = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            current = {}
+    for ident, ind in extra.items():
+        current[ident] = {
+            "label": ind.label,
+            "unit": ind.unit,
+            "theme": ind.theme,
+            "decimals": ind.decimals,
+            "definition": ind.definition,
+            "key": list(ind.key),
+        }
+    with store.lock():
+        atomic_write_json(path, current)
+
+
+def load_extra_indicators(store: Store) -> list[Indicator]:
+    import json
+
+    path = store.root / "cbs_columns.json"
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return []
+    return [
+        Indicator(
+            id=k,
+            label=v["label"],
+            unit=v.get("unit", ""),
+            theme=v.get("theme", "overig"),
+            better="neutral",
+            definition=v.get("definition", ""),
+            key=tuple(v.get("key", ())),
+            decimals=int(v.get("decimals", 1)),
+            origin="cbs",
+        )
+        for k, v in data.items()
+    ]
+
+
+def _ingest_geometries(
+    contents: FolderContents, store: Store, gemeenten: Sequence[str] | None, years: Sequence[int] | None
+) -> list[dict]:
+    """Per (year, level): filter, dedupe across files, simplify once, store as GeoParquet."""
+    out = []
+    by_year: dict[int, list[gpd.GeoDataFrame]] = {}
+    for g in contents.geometries:
+        if years and g.year not in years and not _nearest_needed(g.year, years, contents):
+            continue
+        frame = g.frame[in_gemeenten(g.frame["region_code"], gemeenten, keep_nederland=False).to_numpy()]
+        if not frame.empty:
+            by_year.setdefault(g.year, []).append(frame.to_crs("EPSG:4326"))
+    for year, frames in sorted(by_year.items()):
+        merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+        merged = merged.drop_duplicates("region_code")
+        for level, part in split_levels(merged).items():
+            prepared = prepare_for_map(part, level)
+            prepared["gemeente_code"] = "GM" + prepared["region_code"].str[2:6]
+            prepared = prepared[["region_code", "region_name", "gemeente_code", "geometry"]]
+            store.replace_geometry(year, level, prepared, gemeenten)
+            out.append({"year": year, "level": level, "shapes": len(prepared)})
+    return out
+
+
+def _nearest_needed(year: int, years: Sequence[int], contents: FolderContents) -> bool:
+    """Keep a map year outside `years` when it is the closest map to a requested year."""
+    map_years = sorted({g.year for g in contents.geometries})
+    return any(min(map_years, key=lambda y: abs(y - want)) == year for want in years)
+
+
+def rebuild(store: Store, progress: Callable[[str, float], None] | None = None) -> IngestReport:
+    """Rebuild a damaged store from the raw files its ingest log names."""
+    log = store.ingest_log()
+    report = IngestReport()
+    bad = store.data_dir / "beschadigd"
+    bad.mkdir(parents=True, exist_ok=True)
+    for folder in (store.root / "values", store.geo_root):
+        if folder.exists():
+            for p in folder.rglob("*.parquet"):
+                p.rename(bad / f"{p.parent.name}_{p.name}")
+    if store.regions_path.exists():
+        store.regions_path.rename(bad / "regions.parquet")
+    with store.lock():
+        atomic_write_json(store.manifest_path, {"store_version": 1, "files": {}})
+    done = set()
+    for entry in log:
+        key = (entry.get("source"), tuple(entry.get("gemeenten") or ()))
+        if key in done:
+            continue
+        done.add(key)
+        src = Path(entry["source"])
+        if not src.exists():
+            report.problems.append(f"De bron {src} is er niet meer; die gegevens kunnen niet opnieuw worden opgebouwd.")
+            continue
+        sub = ingest(src, store, entry.get("gemeenten"), progress=progress, log_source=entry["source"], record_log=False)
+        report.loaded += sub.loaded
+        report.geometry += sub.geometry
+        report.problems += sub.problems
+    return report

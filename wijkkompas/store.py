@@ -1,0 +1,416 @@
+"""The store: one tidy long table of figures, a regions table and map geometries, as Parquet.
+
+Every page reads only this. Writes are atomic (temp file in the same folder, fsync, os.replace) and
+recorded with a checksum in a manifest, so a half-written or damaged file is *detected* on read and
+rebuilt from the raw files instead of being shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from wijkkompas import STORE_VERSION
+
+VALUE_COLUMNS = [
+    "year", "region_code", "region_name", "level", "gemeente_code", "wijk_code",
+    "indicator", "value", "status", "source_table", "source_key",
+]  # fmt: skip
+REGION_COLUMNS = ["year", "region_code", "region_name", "level", "gemeente_code", "wijk_code"]
+LEVELS = ("nederland", "gemeente", "wijk", "buurt")
+STATUS_OK = "ok"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class StoreCorrupt(Exception):
+    """A stored file is truncated, damaged or changed behind the store's back."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("WIJKKOMPAS_DATA_DIR") or REPO_ROOT / "data")
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write all of `data` or nothing: readers see the old file or the new one, never a mix."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, payload: object) -> None:
+    atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=1, default=str))
+
+
+def _parquet_bytes(table: pa.Table, row_group_size: int = 65_536) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", row_group_size=row_group_size, write_statistics=True)
+    return sink.getvalue().to_pybytes()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------- schema helpers
+
+VALUE_SCHEMA = pa.schema(
+    [
+        ("year", pa.int16()),
+        ("region_code", pa.string()),
+        ("region_name", pa.string()),
+        ("level", pa.string()),
+        ("gemeente_code", pa.string()),
+        ("wijk_code", pa.string()),
+        ("indicator", pa.string()),
+        ("value", pa.float64()),
+        ("status", pa.string()),
+        ("source_table", pa.string()),
+        ("source_key", pa.string()),
+    ]
+)
+REGION_SCHEMA = pa.schema([f for f in VALUE_SCHEMA if f.name in REGION_COLUMNS])
+
+
+def _to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    missing = [f.name for f in schema if f.name not in frame.columns]
+    if missing:
+        raise ValueError(f"columns missing for the store: {missing}")
+    return pa.Table.from_pandas(frame[[f.name for f in schema]], schema=schema, preserve_index=False)
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class Store:
+    """Parquet files under `data_dir`; see docs/architecture.md for the layout."""
+
+    def __init__(self, data_dir: Path | str | None = None) -> None:
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
+        self.root = self.data_dir / "store"
+        self.geo_root = self.data_dir / "geo"
+        self.raw_root = self.data_dir / "raw"
+        self.manifest_path = self.root / "manifest.json"
+        self.log_path = self.root / "ingest_log.json"
+
+    # ------------------------------------------------------------------ paths, manifest, lock
+
+    def values_path(self, year: int) -> Path:
+        return self.root / "values" / f"{int(year)}.parquet"
+
+    @property
+    def regions_path(self) -> Path:
+        return self.root / "regions.parquet"
+
+    def geometry_path(self, year: int, level: str) -> Path:
+        return self.geo_root / str(int(year)) / f"{level}.parquet"
+
+    @contextlib.contextmanager
+    def lock(self):
+        """One writer at a time (the app and a CLI ingest may run together)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def manifest(self) -> dict:
+        if not self.manifest_path.exists():
+            return {"store_version": STORE_VERSION, "files": {}}
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+                raise ValueError("no files")
+            return data
+        except (OSError, ValueError) as exc:
+            raise StoreCorrupt(self.manifest_path, f"manifest kan niet worden gelezen ({exc})") from exc
+
+    def _record(self, path: Path, data: bytes, manifest: dict) -> None:
+        rel = str(path.relative_to(self.data_dir))
+        manifest["files"][rel] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "written": _now()}
+
+    def _write_files(self, files: dict[Path, bytes], drop: Iterable[Path] = ()) -> None:
+        """Write several store files and then the manifest; the manifest is the commit point."""
+        manifest = self.manifest()
+        for path, data in files.items():
+            atomic_write_bytes(path, data)
+            self._record(path, data, manifest)
+        for path in drop:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            manifest["files"].pop(str(path.relative_to(self.data_dir)), None)
+        manifest["store_version"] = STORE_VERSION
+        manifest["changed"] = _now()
+        atomic_write_json(self.manifest_path, manifest)
+
+    def version(self) -> str:
+        """Changes whenever anything in the store changes: the key for every cache above the store."""
+        try:
+            st = self.manifest_path.stat()
+            return f"{STORE_VERSION}-{st.st_mtime_ns}-{st.st_size}"
+        except FileNotFoundError:
+            return f"{STORE_VERSION}-empty"
+
+    # ------------------------------------------------------------------ verified reads
+
+    def _check(self, path: Path, *, full: bool = False) -> None:
+        rel = str(path.relative_to(self.data_dir))
+        entry = self.manifest()["files"].get(rel)
+        if entry is None:
+            raise StoreCorrupt(path, "staat niet in het manifest")
+        if not path.exists():
+            raise StoreCorrupt(path, "ontbreekt")
+        if path.stat().st_size != entry["bytes"]:
+            raise StoreCorrupt(path, "heeft een andere grootte dan geschreven (afgebroken of beschadigd)")
+        if full and hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            raise StoreCorrupt(path, "controlegetal klopt niet (beschadigd)")
+
+    def verify(self) -> list[StoreCorrupt]:
+        """Full checksum check of every file; run at start-up and by `status`, not on every read."""
+        problems = []
+        for rel in self.manifest()["files"]:
+            try:
+                self._check(self.data_dir / rel, full=True)
+            except StoreCorrupt as exc:
+                problems.append(exc)
+        return problems
+
+    def _read_parquet(self, path: Path, filters=None, columns=None) -> pa.Table:
+        self._check(path)
+        try:
+            return pq.read_table(path, filters=filters, columns=columns)
+        except (pa.ArrowException, OSError) as exc:
+            raise StoreCorrupt(path, f"kan niet worden gelezen ({exc})") from exc
+
+    # ------------------------------------------------------------------ what is there
+
+    def is_empty(self) -> bool:
+        try:
+            return not any(k.startswith("store/values/") for k in self.manifest()["files"])
+        except StoreCorrupt:
+            return False
+
+    def years(self) -> list[int]:
+        files = self.manifest()["files"]
+        return sorted(int(Path(k).stem) for k in files if k.startswith("store/values/"))
+
+    def geometry_years(self, level: str | None = None) -> list[int]:
+        files = self.manifest()["files"]
+        out = set()
+        for k in files:
+            parts = Path(k).parts
+            if parts[0] == "geo" and (level is None or Path(k).stem == level):
+                out.add(int(parts[1]))
+        return sorted(out)
+
+    def ingest_log(self) -> list[dict]:
+        if not self.log_path.exists():
+            return []
+        try:
+            data = json.loads(self.log_path.read_text(encoding="utf-8"))
+            return data if isinstance(data, list) else []
+        except (OSError, ValueError):
+            return []
+
+    # ------------------------------------------------------------------ reads
+
+    def load_values(
+        self,
+        gemeenten: Sequence[str] | None = None,
+        years: int | Sequence[int] | None = None,
+        levels: str | Sequence[str] | None = None,
+        indicators: Sequence[str] | None = None,
+        include_nederland: bool = False,
+    ) -> pd.DataFrame:
+        """The long table, filtered while reading (row-group statistics skip other gemeenten)."""
+        if isinstance(years, int):
+            years = [years]
+        if isinstance(levels, str):
+            levels = [levels]
+        wanted = [y for y in self.years() if years is None or y in set(years)]
+        filters = []
+        if gemeenten:
+            gm = pc_in("gemeente_code", list(gemeenten))
+            filters.append(gm)
+        if levels:
+            filters.append(pc_in("level", list(levels)))
+        if indicators is not None:
+            filters.append(pc_in("indicator", list(indicators)))
+        tables = []
+        for year in wanted:
+            tables.append(self._read_parquet(self.values_path(year), filters=_and(filters)))
+            if include_nederland and gemeenten:
+                nl = [pc_in("level", ["nederland"])]
+                if indicators is not None:
+                    nl.append(pc_in("indicator", list(indicators)))
+                tables.append(self._read_parquet(self.values_path(year), filters=_and(nl)))
+        if not tables:
+            return _empty(VALUE_SCHEMA)
+        out = pa.concat_tables(tables).to_pandas()
+        return out
+
+    def regions(self, years: int | Sequence[int] | None = None, gemeenten: Sequence[str] | None = None) -> pd.DataFrame:
+        if not self.regions_path.exists():
+            return _empty(REGION_SCHEMA)
+        filters = []
+        if years is not None:
+            filters.append(pc_in("year", [years] if isinstance(years, int) else list(years)))
+        if gemeenten:
+            filters.append(pc_in("gemeente_code", list(gemeenten)))
+        return self._read_parquet(self.regions_path, filters=_and(filters)).to_pandas()
+
+    def gemeenten(self) -> pd.DataFrame:
+        """Loaded gemeenten with their latest name and the years they have figures for."""
+        reg = self.regions()
+        gm = reg[reg["level"] == "gemeente"].sort_values("year")
+        if gm.empty:
+            return pd.DataFrame(columns=["gemeente_code", "gemeente_name", "years"])
+        years = gm.groupby("region_code")["year"].apply(lambda s: sorted(set(s)))
+        names = gm.groupby("region_code")["region_name"].last()
+        return pd.DataFrame({"gemeente_code": names.index, "gemeente_name": names.to_numpy(), "years": years.to_numpy()})
+
+    def geometry(self, year: int, level: str, gemeenten: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        path = self.geometry_path(year, level)
+        if not path.exists() and str(path.relative_to(self.data_dir)) not in self.manifest()["files"]:
+            return gpd.GeoDataFrame({"region_code": [], "region_name": [], "gemeente_code": []}, geometry=[], crs="EPSG:4326")
+        self._check(path)
+        try:
+            filters = [("gemeente_code", "in", list(gemeenten))] if gemeenten else None
+            return gpd.read_parquet(path, filters=filters)
+        except Exception as exc:
+            raise StoreCorrupt(path, f"kan niet worden gelezen ({exc})") from exc
+
+    # ------------------------------------------------------------------ writes
+
+    def replace(
+        self,
+        values: pd.DataFrame,
+        regions: pd.DataFrame,
+        *,
+        source_tables: Sequence[str],
+        gemeenten: Sequence[str] | None,
+    ) -> None:
+        """Swap in new figures for (years × gemeenten × source tables); everything else stays.
+
+        All new files are fully written before the manifest changes, so a failure half-way leaves
+        the previous store intact and readable.
+        """
+        with self.lock():
+            files: dict[Path, bytes] = {}
+            for year, part in values.groupby("year", sort=True):
+                old = self._existing_values(int(year))
+                if old is not None:
+                    keep = ~old["source_table"].isin(list(source_tables))
+                    if gemeenten is not None:
+                        scope = old["gemeente_code"].isin(list(gemeenten)) | (
+                            (old["level"] == "nederland") & part["level"].eq("nederland").any()
+                        )
+                        keep |= ~scope
+                    merged = pd.concat([old[keep], part], ignore_index=True)
+                else:
+                    merged = part
+                merged = merged.sort_values(["gemeente_code", "level", "region_code", "indicator"], na_position="first")
+                files[self.values_path(int(year))] = _parquet_bytes(_to_arrow(merged, VALUE_SCHEMA))
+            if not regions.empty:
+                old_regions = self.regions() if self.regions_path.exists() else None
+                if old_regions is not None and not old_regions.empty:
+                    key = ["year", "region_code"]
+                    new_keys = pd.MultiIndex.from_frame(regions[key])
+                    old_keys = pd.MultiIndex.from_frame(old_regions[key])
+                    regions = pd.concat([old_regions[~old_keys.isin(new_keys)], regions], ignore_index=True)
+                regions = regions.sort_values(["year", "gemeente_code", "level", "region_code"])
+                files[self.regions_path] = _parquet_bytes(_to_arrow(regions, REGION_SCHEMA))
+            self._write_files(files)
+
+    def _existing_values(self, year: int) -> pd.DataFrame | None:
+        path = self.values_path(year)
+        if str(path.relative_to(self.data_dir)) not in self.manifest()["files"]:
+            return None
+        return self._read_parquet(path).to_pandas()
+
+    def replace_geometry(self, year: int, level: str, frame: gpd.GeoDataFrame, gemeenten: Sequence[str] | None) -> None:
+        with self.lock():
+            path = self.geometry_path(year, level)
+            old = None
+            if str(path.relative_to(self.data_dir)) in self.manifest()["files"]:
+                old = self.geometry(year, level)
+            if old is not None and not old.empty:
+                keep = ~old["region_code"].isin(frame["region_code"])
+                if gemeenten is not None:
+                    keep &= ~old["gemeente_code"].isin(list(gemeenten))
+                else:
+                    keep[:] = False
+                frame = pd.concat([old[keep], frame], ignore_index=True)
+            frame = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326").sort_values(["gemeente_code", "region_code"])
+            sink = pa.BufferOutputStream()
+            frame.to_parquet(sink, geometry_encoding="geoarrow", compression="zstd", index=False, write_covering_bbox=False)
+            self._write_files({path: sink.getvalue().to_pybytes()})
+
+    def append_log(self, entries: Sequence[dict]) -> None:
+        with self.lock():
+            log = self.ingest_log() + list(entries)
+            atomic_write_json(self.log_path, log)
+
+    def remove_years(self, years: Sequence[int]) -> None:
+        with self.lock():
+            self._write_files({}, drop=[self.values_path(y) for y in years])
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def pc_in(column: str, values: list) -> tuple:
+    return (column, "in", values)
+
+
+def _and(filters: list) -> list | None:
+    return filters or None
+
+
+def _empty(schema: pa.Schema) -> pd.DataFrame:
+    return schema.empty_table().to_pandas()
