@@ -29,7 +29,7 @@ from wijkkompas.catalogue.catalogue import KeyInfo, key_stem, keyinfos_from_prop
 from wijkkompas.sources.errors import SourceError
 
 TABLE_ID = re.compile(r"(?<![0-9])(\d{5}[A-Z]{3}|\d{5})(?![0-9])")
-YEAR = re.compile(r"(?<![0-9])(19[89]\d|20[0-4]\d)(?![0-9])")
+YEAR = re.compile(r"(?<![0-9A-Za-z])(19[89]\d|20[0-4]\d)(?![0-9])")
 CBS_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*_\d+$")
 REGION_CODE = re.compile(r"^(NL|GM|WK|BU)\d{2,8}$")
 REGION_COLUMNS = ("WijkenEnBuurten", "RegioS", "Codering", "Identifier", "statcode")
@@ -390,10 +390,11 @@ class FolderSource:
                 return []
             return _rows_of(_read_json(p), p)
 
+        region_rows = load("WijkenEnBuurtenCodes", required=False) or load("RegioSCodes", required=False)
         rows, properties, table_infos = v4_to_v3(
             load("Observations"),
             load("MeasureCodes"),
-            load("WijkenEnBuurtenCodes", required=False),
+            region_rows,
             measure_groups=load("MeasureGroups", required=False) or None,
             properties=(load("Properties", required=False) or [None])[0],
         )
@@ -406,7 +407,20 @@ class FolderSource:
                 status = st
         region_col = _region_column(records.columns) or "WijkenEnBuurten"
         codes = records[region_col].astype("string").str.strip()
-        value_cols = [c for c in records.columns if c not in (region_col, "ID") and key_stem(c) not in DESCRIPTIVE_STEMS]
+        # v4 measure codes say nothing; the converter's synthesised stem and data type tell text from numbers.
+        textual = {
+            str(p.get("Key"))
+            for p in properties
+            if p.get("Type") == "Topic"
+            and (
+                key_stem(str(p.get("Stem") or p.get("Key"))) in DESCRIPTIVE_STEMS
+                or str(p.get("Datatype") or p.get("DataType") or "").lower() == "string"
+            )
+        }
+        value_cols = [
+            c for c in records.columns
+            if c not in (region_col, "ID") and c not in textual and key_stem(c) not in DESCRIPTIVE_STEMS
+        ]  # fmt: skip
         wide = _numeric(records[value_cols])
         wide.insert(0, "region_code", codes.to_numpy())
         rows_by_table.setdefault(table, []).append(wide)
@@ -414,7 +428,6 @@ class FolderSource:
             status_by_table.setdefault(table, []).append(status)
         props[table] = keyinfos_from_properties(properties)
         infos[table] = table_infos[0] if table_infos else {}
-        region_rows = load("WijkenEnBuurtenCodes", required=False)
         out.names.setdefault(table, {}).update(
             {str(r.get("Identifier", "")).strip(): str(r.get("Title", "")).strip() for r in region_rows}
         )

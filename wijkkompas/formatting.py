@@ -1,0 +1,41 @@
+"""Numbers and words the Dutch way (`12.345`, `3,7%`), for screens, tables and exports."""
+
+from __future__ import annotations
+
+import html
+import math
+
+from wijkkompas.catalogue.catalogue import Indicator
+
+MISSING_TEXT = {
+    "geheim": "onbekend (geheim bij CBS)",
+    "niet gepubliceerd": "niet gepubliceerd",
+    "niet te berekenen": "niet te berekenen",
+    "": "geen cijfer",
+}
+
+
+def nl_number(value: float | int | None, decimals: int = 0) -> str:
+    """1234.5 → '1.234,5'. None/NaN → '–' (callers that know why say so with `missing_text`)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{max(decimals, 0)}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_value(value: float | None, indicator: Indicator | None, *, with_unit: bool = True) -> str:
+    decimals = indicator.decimals if indicator else 1
+    text = nl_number(value, decimals)
+    if text == "–" or not with_unit or indicator is None or not indicator.unit or indicator.unit == "aantal":
+        return text
+    unit = indicator.unit
+    return f"{text}%" if unit == "%" else f"{text} {unit}"
+
+
+def missing_text(status: str | None) -> str:
+    return MISSING_TEXT.get(status or "", status or "geen cijfer")
+
+
+def esc(text: object) -> str:
+    """Every name from data that reaches HTML goes through here."""
+    return html.escape("" if text is None else str(text), quote=True)

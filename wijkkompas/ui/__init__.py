@@ -1,0 +1,1 @@
+"""The only package that imports Streamlit: caching, widgets, maps, charts, messages."""

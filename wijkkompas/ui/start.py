@@ -1,0 +1,71 @@
+"""Start page pieces: what is loaded and how fresh, where to go next, how to get data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from wijkkompas.status import StoreStatus, store_status
+from wijkkompas.ui import context
+from wijkkompas.ui.navigation import PAGES, ROOT
+
+DESCRIPTIONS = {
+    "kaart": "Kaart van een cijfer per buurt of wijk: waar speelt een thema?",
+    "wijkprofiel": "Alles over één wijk op een rij, ook als PDF voor het wijkgesprek.",
+    "trends": "Hoe een cijfer zich door de jaren ontwikkelt.",
+    "vergelijken": "Wijken en buurten naast elkaar, en wijken die op elkaar lijken.",
+    "scores": "Leefbaarheid en veerkracht: scores die u zelf kunt uitpluizen.",
+    "eigen-gegevens": "Eigen cijfers van de gemeente of partners toevoegen.",
+    "presentatie": "Een presentatie voor de raad, ook zonder internet.",
+    "over": "Bronnen, definities en rekenmethoden.",
+}
+
+
+def current_status() -> StoreStatus:
+    return store_status(store=context.get_store())
+
+
+def nl_datetime(iso: str | None) -> str:
+    if not iso:
+        return "onbekend"
+    try:
+        dt = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return dt.strftime("%d-%m-%Y %H:%M")
+
+
+def render_status(status: StoreStatus) -> None:
+    for problem in status.problems:
+        st.warning(f"Probleem met de opgeslagen gegevens: {problem}")
+    ov = status.overview
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Gemeenten", ov["gemeente_code"].nunique())
+    c2.metric("Jaren met cijfers", ", ".join(str(y) for y in sorted(ov["year"].unique())))
+    c3.metric("Laatst bijgewerkt", nl_datetime(status.last_loaded))
+    table = ov.rename(
+        columns={
+            "gemeente_name": "Gemeente",
+            "gemeente_code": "Code",
+            "year": "Jaar",
+            "levels": "Niveaus",
+            "regions": "Gebieden",
+            "indicators": "Cijfers (indicatoren)",
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch", column_config={"Jaar": st.column_config.NumberColumn(format="%d")})
+    maps = "; ".join(f"{lvl}: {', '.join(map(str, yrs))}" for lvl, yrs in status.geometry_years.items() if yrs)
+    st.caption(f"Kaartgrenzen — {maps or 'geen kaart geladen'}. Bron: CBS, Kerncijfers wijken en buurten (CC BY 4.0).")
+
+
+def render_shortcuts() -> None:
+    available = [(path, title, icon, url) for path, title, icon, url in PAGES[1:] if (ROOT / path).exists()]
+    if not available:
+        return
+    st.subheader("Aan de slag")
+    cols = st.columns(min(len(available), 3))
+    for i, (path, title, icon, url) in enumerate(available):
+        with cols[i % len(cols)]:
+            st.page_link(str(ROOT / path), label=title, icon=icon)
+            st.caption(DESCRIPTIONS.get(url, ""))
