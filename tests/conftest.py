@@ -1,0 +1,193 @@
+"""Shared fixtures: the Teststad store (always), the real Twente store (when ../shared/data is there),
+an AppTest factory, and a running app + headless Chromium for browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.tiny import write_tiny_source
+from wijkkompas.ingest import ingest
+from wijkkompas.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+TWENTE = ["GM0164", "GM0153", "GM0141"]
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+
+
+def shared_data_or_skip() -> Path:
+    if not (SHARED_DATA / "MANIFEST.json").exists():
+        pytest.skip("../shared/data ontbreekt: de echte CBS-bestanden zijn hier niet; deze test draait alleen waar ze zijn")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_source(tmp_path_factory) -> Path:
+    return write_tiny_source(tmp_path_factory.mktemp("tiny_source"))
+
+
+@pytest.fixture(scope="session")
+def tiny_store_dir(tmp_path_factory, tiny_source) -> Path:
+    """A store with Teststad (GM0999), built once per session through the real ingest. Treat as read-only."""
+    data_dir = tmp_path_factory.mktemp("tiny_store")
+    report = ingest(tiny_source, Store(data_dir), ["GM0999"])
+    assert report.loaded, report.lines()
+    return data_dir
+
+
+@pytest.fixture
+def tiny_store(tiny_store_dir, tmp_path) -> Store:
+    """A private, writable copy of the Teststad store."""
+    copy = tmp_path / "store"
+    shutil.copytree(tiny_store_dir, copy)
+    return Store(copy)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return shared_data_or_skip()
+
+
+@pytest.fixture(scope="session")
+def twente_store_dir(tmp_path_factory) -> Path:
+    """Hengelo, Enschede and Almelo from ../shared/data, ingested once per session. Treat as read-only."""
+    source = shared_data_or_skip()
+    data_dir = tmp_path_factory.mktemp("twente_store")
+    report = ingest(source, Store(data_dir), TWENTE)
+    assert report.loaded, report.lines()
+    return data_dir
+
+
+@pytest.fixture
+def use_data_dir(monkeypatch):
+    """Point the app (in-process AppTest) at a data dir."""
+
+    def _use(path: Path) -> Path:
+        monkeypatch.setenv("WIJKKOMPAS_DATA_DIR", str(path))
+        return path
+
+    return _use
+
+
+@pytest.fixture
+def app_test(use_data_dir):
+    """AppTest of the whole app (navigation + sidebar), optionally switched to a page.
+
+    Usage: at = app_test(data_dir, page="pages/kaart.py", query={"gemeente": "GM0999"})
+    """
+    from streamlit.testing.v1 import AppTest
+
+    def _make(data_dir: Path, page: str | None = None, query: dict | None = None, timeout: float = 60):
+        use_data_dir(data_dir)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+        for k, v in (query or {}).items():
+            at.query_params[k] = v
+        at.run()
+        if page:
+            at.switch_page(str(ROOT / page))
+            at.run()
+        return at
+
+    return _make
+
+
+# --------------------------------------------------------------------------- real browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningApp:
+    def __init__(self, data_dir: Path, extra_env: dict | None = None) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "WIJKKOMPAS_DATA_DIR": str(data_dir), **(extra_env or {})}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("Streamlit did not start within 60 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium ontbreekt (make test installeert het)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )  # fmt: skip
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def running_app():
+    """Start the app on a free port for a data dir: `app = running_app(data_dir)`; stopped after the test."""
+    apps: list[RunningApp] = []
+
+    def _start(data_dir: Path, extra_env: dict | None = None) -> RunningApp:
+        app = RunningApp(data_dir, extra_env)
+        apps.append(app)
+        return app
+
+    yield _start
+    for app in apps:
+        app.stop()
+
+
+def wait_for_app(page, timeout: float = 30_000) -> None:
+    """Wait until Streamlit finished running the script (no 'running' status widget, no skeleton)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
+        "document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(300)
+
+
+def assert_no_exception(page) -> None:
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, errors.first.inner_text()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
