@@ -173,6 +173,7 @@ def running_app():
 def wait_for_app(page, timeout: float = 30_000) -> None:
     """Wait until Streamlit finished running the script (no 'running' status widget, no skeleton)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_selector('[data-testid="stMain"] [data-testid="stElementContainer"]', timeout=timeout)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
         "document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",

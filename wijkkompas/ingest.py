@@ -280,12 +280,12 @@ def harmonise(
     if present is None:
         present = wide.notna()
         present["region_code"] = wide["region_code"]
-    all_buurten = pd.Index(
-        sorted(
-            set(wide.loc[wide["region_code"].str.startswith("BU"), "region_code"])
-            | {c for c in raw.names if c.startswith("BU") and c[2:6] in set(wide["region_code"].str[2:6])}
-        )
-    )
+    # Only CBS's own list of regions (the WijkenEnBuurten dimension or a name list) says which buurten
+    # a wijk has; the rows of a file may be a subset, and a sum over a subset would be wrong.
+    listed = {c for c in raw.names if c.startswith("BU") and c[2:6] in set(wide["region_code"].str[2:6])}
+    all_buurten = pd.Index(sorted(listed | set(wide.loc[wide["region_code"].str.startswith("BU"), "region_code"])))
+    if not listed:
+        all_buurten = pd.Index([])
     aug, computed = add_missing_aggregates(wide, present, all_buurten, matches)
     pres = present.set_index("region_code").reindex(aug["region_code"]).fillna(False).astype(bool)
     pres = pres.reset_index(drop=True)
@@ -518,7 +518,7 @@ def _ingest_table(
     mask = in_gemeenten(raw.rows["region_code"], gemeenten)
     rows = raw.rows[mask.to_numpy()].reset_index(drop=True)
     present = _present_mask(raw)[mask.to_numpy()].reset_index(drop=True)
-    if rows.empty:
+    if rows.empty or rows["region_code"].str.startswith("NL").all():
         raise SourceError(
             f"Tabel {raw.table_id} ({year}) bevat geen rijen voor {', '.join(gemeenten or [])}; niets ingelezen."
         )

@@ -31,7 +31,7 @@ from wijkkompas.sources.errors import SourceError
 TABLE_ID = re.compile(r"(?<![0-9])(\d{5}[A-Z]{3}|\d{5})(?![0-9])")
 YEAR = re.compile(r"(?<![0-9A-Za-z])(19[89]\d|20[0-4]\d)(?![0-9])")
 CBS_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*_\d+$")
-REGION_CODE = re.compile(r"^(NL|GM|WK|BU)\d{2,8}$")
+REGION_CODE = re.compile(r"^(NL\d{2}|GM\d{4}|WK\d{6}|BU\d{8})$")
 REGION_COLUMNS = ("WijkenEnBuurten", "RegioS", "Codering", "Identifier", "statcode")
 # Columns that identify or describe a region (text or code), never a measurement.
 DESCRIPTIVE_STEMS = {
@@ -166,6 +166,23 @@ def _wide_from_records(records: pd.DataFrame, path: Path, table_id: str) -> tupl
     return wide.reset_index(drop=True), names
 
 
+def _looks_truncated(path: Path) -> bool:
+    """A CSV cut off mid-download ends without a newline and with fewer fields than its header."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        if size == 0:
+            return False
+        fh.seek(max(0, size - 4096))
+        tail = fh.read()
+        fh.seek(0)
+        header = fh.readline()
+    if tail.endswith(b"\n"):
+        return False
+    last = tail.rsplit(b"\n", 1)[-1]
+    return last.count(b",") < header.count(b",")
+
+
 # --------------------------------------------------------------------------- the source
 
 
@@ -247,6 +264,11 @@ class FolderSource:
                         dict(zip(df["Identifier"].str.strip(), df["Title"].str.strip(), strict=True))
                     )
                 elif kind in ("rows_json", "rows_csv", "rows_dict"):
+                    if kind == "rows_csv" and _looks_truncated(path):
+                        out.problems.append(
+                            f"Het bestand {path} lijkt afgebroken (de laatste regel is onvolledig); die regel is "
+                            "overgeslagen. Download het bestand opnieuw voor de volledige cijfers."
+                        )
                     frame, names = self._read_rows(path, kind, table)
                     if frame is None:
                         continue

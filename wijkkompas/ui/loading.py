@@ -63,8 +63,8 @@ def online_form() -> None:
 
 def folder_form(default: str = "") -> None:
     with st.form("folder"):
-        folder = st.text_input("Map met CBS-bestanden", value=default, help="Een map met KWB-tabellen (CSV of OData-JSON) en kaartbestanden (GeoJSON/TopoJSON).")
-        codes = st.text_input("Gemeentecode(s)", value="GM0164, GM0153, GM0141")
+        folder = st.text_input("Map met CBS-bestanden", value=default, key="folder_path", help="Een map met KWB-tabellen (CSV of OData-JSON) en kaartbestanden (GeoJSON/TopoJSON).")
+        codes = st.text_input("Gemeentecode(s)", value="GM0164, GM0153, GM0141", key="folder_codes")
         go = st.form_submit_button("Inlezen", type="primary")
     if go:
         store = context.get_store()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -33,7 +34,7 @@ def nl_datetime(iso: str | None) -> str:
         dt = datetime.fromisoformat(iso)
     except ValueError:
         return iso
-    return dt.strftime("%d-%m-%Y %H:%M")
+    return dt.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%d-%m-%Y %H:%M")
 
 
 def render_status(status: StoreStatus) -> None:
