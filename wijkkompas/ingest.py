@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from wijkkompas.catalogue.catalogue import (
     Catalogue,
@@ -282,7 +283,8 @@ def harmonise(
         present["region_code"] = wide["region_code"]
     # Only CBS's own list of regions (the WijkenEnBuurten dimension or a name list) says which buurten
     # a wijk has; the rows of a file may be a subset, and a sum over a subset would be wrong.
-    listed = {c for c in raw.names if c.startswith("BU") and c[2:6] in set(wide["region_code"].str[2:6])}
+    numbers = set(wide["region_code"].str[2:6])
+    listed = {c for c in raw.names if c.startswith("BU") and c[2:6] in numbers}
     all_buurten = pd.Index(sorted(listed | set(wide.loc[wide["region_code"].str.startswith("BU"), "region_code"])))
     if not listed:
         all_buurten = pd.Index([])
@@ -301,29 +303,36 @@ def harmonise(
     is_present = pres[key_cols].to_numpy(dtype=bool)
     is_computed = computed[key_cols].to_numpy(dtype=bool)
     n_rows, n_keys = values.shape
-    codes = np.repeat(aug["region_code"].to_numpy(dtype=object), n_keys)
-    keys = np.tile(np.array(key_cols, dtype=object), n_rows)
+    # Categorical columns: 3 M rows of a national year would otherwise be 3 M Python strings each.
+    region_codes = pd.Index(aug["region_code"].astype(str))
+    row_idx = np.repeat(np.arange(n_rows, dtype=np.int32), n_keys)
+    key_idx = np.tile(np.arange(n_keys, dtype=np.int32), n_rows)
     flat_val = values.ravel()
     flat_present = is_present.ravel()
     flat_comp = is_computed.ravel()
     keep = flat_present | flat_comp
-    status = np.where(flat_comp, STATUS_COMPUTED, np.where(np.isnan(flat_val), STATUS_SECRET, STATUS_OK))
+    status_codes = np.where(flat_comp, 2, np.where(np.isnan(flat_val), 1, 0)).astype(np.int8)
     long = pd.DataFrame(
         {
-            "region_code": codes[keep],
-            "source_key": keys[keep],
+            "region_code": pd.Categorical.from_codes(row_idx[keep], categories=region_codes),
+            "source_key": pd.Categorical.from_codes(key_idx[keep], categories=pd.Index(key_cols)),
             "value": flat_val[keep],
-            "status": status[keep],
+            "status": pd.Categorical.from_codes(status_codes[keep], categories=[STATUS_OK, STATUS_SECRET, STATUS_COMPUTED]),
         }
     )
     if raw.status is not None and not raw.status.empty:
         st = raw.status.melt(id_vars="region_code", var_name="source_key", value_name="why").dropna()
+        st = st[st["why"].astype(str).str.len() > 0]
+        long = long.astype({"region_code": str, "source_key": str, "status": str})
         long = long.merge(st, on=["region_code", "source_key"], how="left")
         long["status"] = long["why"].where(long["why"].notna() & long["value"].isna(), long["status"])
         long = long.drop(columns="why")
     ids = {k: published.get(k, raw_ids[k]) for k in key_cols}
-    long["indicator"] = long["source_key"].map(ids)
-    long.loc[long["status"] == STATUS_COMPUTED, "source_key"] = "som van buurten: " + long["source_key"]
+    long["indicator"] = long["source_key"].map(ids).astype("category")
+    computed_rows = (long["status"] == STATUS_COMPUTED).to_numpy()
+    if computed_rows.any():
+        long["source_key"] = long["source_key"].astype(str)
+        long.loc[computed_rows, "source_key"] = "som van buurten: " + long.loc[computed_rows, "source_key"]
 
     # 2) derived shares, from the (augmented) counts
     unit_of = {k.key: k.unit.strip() for k in infos}
@@ -358,7 +367,14 @@ def harmonise(
                 }
             )
         )
-    out = pd.concat([long, *derived], ignore_index=True)
+    frames = [long, *derived]
+    out = pd.DataFrame(
+        {
+            col: union_categoricals([pd.Categorical(f[col]) for f in frames], ignore_order=True)
+            for col in ("region_code", "source_key", "status", "indicator")
+        }
+    )
+    out["value"] = np.concatenate([f["value"].to_numpy(dtype="float64") for f in frames])
     out["year"] = year
     out["source_table"] = raw.table_id
     return out, matches, extra_meta
@@ -534,7 +550,10 @@ def _ingest_table(
         pd.concat([long["region_code"], pd.Series([c for c in names if c.startswith(("BU", "WK", "GM"))])]),
         [names] + [geometry_names[y] for y in geo_years],
     )
-    long = long.merge(regions.drop(columns="year"), on="region_code", how="left")
+    info = regions.drop(columns="year").drop_duplicates("region_code").set_index("region_code")
+    for col in ("region_name", "level", "gemeente_code", "wijk_code"):
+        long[col] = long["region_code"].map(info[col].astype(object).to_dict())
+        long[col] = long[col].astype("category")
     store.replace(long, regions, source_tables=[raw.table_id], gemeenten=gemeenten)
     _save_extra_indicators(store, extra)
     raw.notes.extend(sub.notes)

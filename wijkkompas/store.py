@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wijkkompas import STORE_VERSION
@@ -85,7 +87,7 @@ def atomic_write_json(path: Path, payload: object) -> None:
     atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=1, default=str))
 
 
-def _parquet_bytes(table: pa.Table, row_group_size: int = 65_536) -> bytes:
+def _parquet_bytes(table: pa.Table, row_group_size: int = 16_384) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", row_group_size=row_group_size, write_statistics=True)
     return sink.getvalue().to_pybytes()
@@ -113,13 +115,57 @@ VALUE_SCHEMA = pa.schema(
     ]
 )
 REGION_SCHEMA = pa.schema([f for f in VALUE_SCHEMA if f.name in REGION_COLUMNS])
+# On disk the text columns stay dictionary-encoded (a national year is ~3 M rows of a few thousand
+# distinct strings); readers get plain strings back.
+VALUE_SCHEMA_STORED = pa.schema(
+    [pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if f.type == pa.string() else f for f in VALUE_SCHEMA]
+)
 
 
 def _to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """pandas (strings or categoricals) → Arrow with the store's exact schema."""
     missing = [f.name for f in schema if f.name not in frame.columns]
     if missing:
         raise ValueError(f"columns missing for the store: {missing}")
-    return pa.Table.from_pandas(frame[[f.name for f in schema]], schema=schema, preserve_index=False)
+    table = pa.Table.from_pandas(frame[[f.name for f in schema]], preserve_index=False)
+    columns = []
+    for f in schema:
+        col = table[f.name]
+        if pa.types.is_dictionary(f.type) and not pa.types.is_dictionary(col.type):
+            col = pc.dictionary_encode(col.cast(pa.string()))
+        columns.append(col.cast(f.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _sort_dictionary_table(table: pa.Table, keys: list[str]) -> pa.Table:
+    """Sort by dictionary-encoded columns (Arrow cannot): rank each dictionary once, lexsort the ranks."""
+    ranks = []
+    for name in reversed(keys):  # np.lexsort: last key is primary
+        col = table[name]
+        if isinstance(col, pa.ChunkedArray):
+            col = col.combine_chunks()
+        if pa.types.is_dictionary(col.type):
+            order = np.argsort(np.asarray(col.dictionary.to_pylist(), dtype=object).astype(str), kind="stable")
+            rank_of = np.empty(len(order), dtype=np.int64)
+            rank_of[order] = np.arange(len(order))
+            valid = col.is_valid().to_numpy(zero_copy_only=False)
+            if len(rank_of) == 0:
+                ranks.append(np.full(len(col), -1, dtype=np.int64))
+                continue
+            idx = pc.fill_null(col.indices, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+            ranks.append(np.where(valid, rank_of[idx], -1))
+        else:
+            ranks.append(np.asarray(col.to_numpy(zero_copy_only=False)))
+    return table.take(pa.array(np.lexsort(ranks)))
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Stored (dictionary) columns back to plain strings for readers."""
+    target = pa.schema([VALUE_SCHEMA.field(n) if n in VALUE_SCHEMA.names else table.schema.field(n) for n in table.column_names])
+    return table.cast(target)
+
+
+SORT_KEYS = [("gemeente_code", "ascending"), ("level", "ascending"), ("region_code", "ascending"), ("indicator", "ascending")]
 
 
 # --------------------------------------------------------------------------- the store
@@ -221,11 +267,32 @@ class Store:
         return problems
 
     def _read_parquet(self, path: Path, filters=None, columns=None) -> pa.Table:
+        """Read with row-group pruning on min/max statistics, then filter rows.
+
+        Files are sorted by gemeente, so one gemeente is a few row groups; choosing them from cached
+        footer statistics is several times faster than the generic dataset scan (benchmarks/bench_store.py).
+        """
         self._check(path)
         try:
-            return pq.read_table(path, filters=filters, columns=columns)
+            pf = self._parquet_file(path)
+            groups = _row_groups_for(pf.metadata, filters or [])
+            table = pf.read_row_groups(groups, columns=columns) if groups else pf.schema_arrow.empty_table()
+            for column, _op, values in filters or []:
+                table = table.filter(pc.is_in(table[column], value_set=pa.array(values)))
+            return table
         except (pa.ArrowException, OSError) as exc:
             raise StoreCorrupt(path, f"kan niet worden gelezen ({exc})") from exc
+
+    def _parquet_file(self, path: Path) -> pq.ParquetFile:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size)
+        cached = _PARQUET_FILES.get(key)
+        if cached is None:
+            cached = pq.ParquetFile(path, memory_map=True)
+            for old in [k for k in _PARQUET_FILES if k[0] == key[0]]:
+                _PARQUET_FILES.pop(old, None)
+            _PARQUET_FILES[key] = cached
+        return cached
 
     # ------------------------------------------------------------------ what is there
 
@@ -291,7 +358,7 @@ class Store:
                 tables.append(self._read_parquet(self.values_path(year), filters=_and(nl)))
         if not tables:
             return _empty(VALUE_SCHEMA)
-        out = pa.concat_tables(tables).to_pandas()
+        out = pa.concat_tables([_plain(t) for t in tables]).to_pandas()
         return out
 
     def regions(self, years: int | Sequence[int] | None = None, gemeenten: Sequence[str] | None = None) -> pd.DataFrame:
@@ -342,36 +409,40 @@ class Store:
         """
         with self.lock():
             files: dict[Path, bytes] = {}
-            for year, part in values.groupby("year", sort=True):
-                old = self._existing_values(int(year))
-                if old is not None:
-                    keep = ~old["source_table"].isin(list(source_tables))
+            new = _to_arrow(values, VALUE_SCHEMA_STORED)
+            nl_in_new = pc.any(pc.equal(new["level"], "nederland")).as_py() or False
+            for year in sorted(set(new["year"].to_pylist())):
+                part = new.filter(pc.equal(new["year"], year))
+                path = self.values_path(int(year))
+                if str(path.relative_to(self.data_dir)) in self.manifest()["files"]:
+                    old = self._read_parquet(path)
+                    keep = pc.invert(pc.is_in(old["source_table"], value_set=pa.array(list(source_tables))))
                     if gemeenten is not None:
-                        scope = old["gemeente_code"].isin(list(gemeenten)) | (
-                            (old["level"] == "nederland") & part["level"].eq("nederland").any()
-                        )
-                        keep |= ~scope
-                    merged = pd.concat([old[keep], part], ignore_index=True)
-                else:
-                    merged = part
-                merged = merged.sort_values(["gemeente_code", "level", "region_code", "indicator"], na_position="first")
-                files[self.values_path(int(year))] = _parquet_bytes(_to_arrow(merged, VALUE_SCHEMA))
+                        scope = pc.fill_null(pc.is_in(old["gemeente_code"], value_set=pa.array(list(gemeenten))), False)
+                        if nl_in_new:
+                            scope = pc.or_(scope, pc.equal(old["level"], "nederland"))
+                        keep = pc.or_(keep, pc.invert(scope))
+                    part = pa.concat_tables([old.filter(keep).cast(VALUE_SCHEMA_STORED), part]).unify_dictionaries()
+                part = _sort_dictionary_table(part.combine_chunks(), [k for k, _ in SORT_KEYS])
+                files[path] = _parquet_bytes(part)
             if not regions.empty:
                 old_regions = self.regions() if self.regions_path.exists() else None
                 if old_regions is not None and not old_regions.empty:
                     key = ["year", "region_code"]
-                    new_keys = pd.MultiIndex.from_frame(regions[key])
-                    old_keys = pd.MultiIndex.from_frame(old_regions[key])
+                    new_keys = pd.MultiIndex.from_frame(regions[key].astype({"year": "int64", "region_code": "string"}))
+                    old_keys = pd.MultiIndex.from_frame(old_regions[key].astype({"year": "int64", "region_code": "string"}))
                     regions = pd.concat([old_regions[~old_keys.isin(new_keys)], regions], ignore_index=True)
-                regions = regions.sort_values(["year", "gemeente_code", "level", "region_code"])
-                files[self.regions_path] = _parquet_bytes(_to_arrow(regions, REGION_SCHEMA))
+                table = _to_arrow(regions, REGION_SCHEMA).sort_by(
+                    [("year", "ascending"), ("gemeente_code", "ascending"), ("level", "ascending"), ("region_code", "ascending")]
+                )
+                files[self.regions_path] = _parquet_bytes(table)
             self._write_files(files)
 
     def _existing_values(self, year: int) -> pd.DataFrame | None:
         path = self.values_path(year)
         if str(path.relative_to(self.data_dir)) not in self.manifest()["files"]:
             return None
-        return self._read_parquet(path).to_pandas()
+        return _plain(self._read_parquet(path)).to_pandas()
 
     def replace_geometry(self, year: int, level: str, frame: gpd.GeoDataFrame, gemeenten: Sequence[str] | None) -> None:
         with self.lock():
@@ -400,8 +471,73 @@ class Store:
         with self.lock():
             self._write_files({}, drop=[self.values_path(y) for y in years])
 
+    def source_years(self, source_table: str) -> list[int]:
+        """Years that hold rows of one source (e.g. an uploaded file `eigen:<id>`)."""
+        out = []
+        for year in self.years():
+            hits = self._read_parquet(self.values_path(year), filters=[("source_table", "==", source_table)], columns=["year"])
+            if hits.num_rows:
+                out.append(year)
+        return out
+
+    def delete_source(self, source_table: str, years: Sequence[int] | None = None) -> int:
+        """Remove every row of one source from `years` (default: all); returns the number of rows removed.
+
+        Why: an upload can be deleted, or replaced by one with other years, and `replace` only touches
+        the years it is given. A year file left without rows is dropped, so the year disappears too.
+        """
+        removed = 0
+        with self.lock():
+            files: dict[Path, bytes] = {}
+            drop: list[Path] = []
+            wanted = None if years is None else {int(y) for y in years}
+            for year in self.years():
+                if wanted is not None and year not in wanted:
+                    continue
+                old = self._existing_values(year)
+                if old is None:
+                    continue
+                keep = old["source_table"] != source_table
+                if keep.all():
+                    continue
+                removed += int((~keep).sum())
+                if keep.any():
+                    files[self.values_path(year)] = _parquet_bytes(_to_arrow(old[keep], VALUE_SCHEMA))
+                else:
+                    drop.append(self.values_path(year))
+            if files or drop:
+                self._write_files(files, drop)
+        return removed
+
 
 # --------------------------------------------------------------------------- small helpers
+
+_PARQUET_FILES: dict[tuple[str, int, int], pq.ParquetFile] = {}
+
+
+def _row_groups_for(meta: pq.FileMetaData, filters: list) -> list[int]:
+    """Row groups whose min/max statistics can contain one of the wanted values of every filter."""
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    keep = []
+    for g in range(meta.num_row_groups):
+        rg = meta.row_group(g)
+        ok = True
+        for column, _op, values in filters:
+            if column not in names or not values:
+                ok = ok and bool(values)
+                continue
+            stats = rg.column(names.index(column)).statistics
+            if stats is None or not stats.has_min_max:
+                if stats is not None and stats.null_count == rg.num_rows:
+                    ok = False
+                continue
+            lo, hi = stats.min, stats.max
+            if not any(lo <= v <= hi for v in values):
+                ok = False
+        if ok:
+            keep.append(g)
+    return keep
+
 
 
 def pc_in(column: str, values: list) -> tuple:

@@ -17,12 +17,12 @@ Recognised (by name and content, anywhere below the folder):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import KeyInfo, key_stem, keyinfos_from_properties
@@ -97,10 +97,10 @@ def _read_json(path: Path) -> object:
             f"Het bestand {path} is leeg. Download het opnieuw of verwijder het uit de map.", path=str(path)
         )
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
         raise SourceError(
-            f"Het bestand {path} is geen geldige JSON (afgebroken download?) — fout op regel {exc.lineno}. "
+            f"Het bestand {path} is geen geldige JSON (afgebroken download?) — fout op regel {getattr(exc, 'lineno', '?')}. "
             "Download het opnieuw.",
             path=str(path),
         ) from exc
@@ -154,7 +154,10 @@ def _wide_from_records(records: pd.DataFrame, path: Path, table_id: str) -> tupl
     names: dict[str, str] = {}
     gm_col = next((c for c in records.columns if key_stem(c) == "Gemeentenaam"), None)
     if gm_col is not None:
-        gm = pd.DataFrame({"code": "GM" + codes.str[2:6], "name": records[gm_col].astype("string").str.strip()})
+        municipal = codes.str.startswith(("GM", "WK", "BU")).to_numpy()
+        gm = pd.DataFrame(
+            {"code": "GM" + codes.str[2:6], "name": records[gm_col].astype("string").str.strip()}
+        )[municipal]
         gm = gm.dropna().drop_duplicates("code")
         names.update(dict(zip(gm["code"], gm["name"], strict=True)))
     value_cols = [
