@@ -157,3 +157,25 @@ def test_folder_source_reads_cbs_missing_markers_as_unknown(tmp_path):
     raw = FolderSource(tmp_path, {"83765NED": 2017}).read().tables["83765NED"]
     values = raw.rows.set_index("region_code")["AantalInwoners_5"]
     assert pd.isna(values["BU09990101"]) and pd.isna(values["BU09990102"]) and values["BU09990103"] == 0
+
+
+def test_share_is_not_published_when_the_file_lacks_its_numerator(tmp_path, tiny_source):
+    """Gemeente rows that carry inwoners but not the age groups: computed from complete buurten, or absent —
+    never 'geheim', which would say CBS hid it."""
+    src = tmp_path / "src"
+    shutil.copytree(tiny_source, src)
+    path = src / "85984NED" / "TypedDataSet.json"
+    rows = json.loads(path.read_text())
+    for r in rows:
+        if r["WijkenEnBuurten"].startswith(("GM", "WK")):
+            del r["k_65JaarOfOuder_8"]
+        if r["WijkenEnBuurten"].strip() == "BU09990201":
+            r["k_65JaarOfOuder_8"] = None
+    path.write_text(json.dumps(rows))
+    store = Store(tmp_path / "d")
+    ingest(src, store, ["GM0999"], years=[2024])
+    v = store.load_values(years=2024)
+    share = v[v.indicator == "aandeel_65plus"].set_index("region_code")
+    assert share.loc["WK099901", "status"] == "berekend uit buurten"  # all its buurten known
+    assert "WK099902" not in share.index and "GM0999" not in share.index  # one buurt unknown: not published
+    assert share.loc["BU09990201", "status"] == "geheim"

@@ -342,7 +342,11 @@ def harmonise(
             continue
         num = aug[m.numerator].to_numpy(dtype="float64")
         den = aug[m.denominator].to_numpy(dtype="float64")
-        any_present = pres[m.numerator].to_numpy() | pres[m.denominator].to_numpy()
+        # Both parts must be in the source for this region (published, suppressed or computed);
+        # a share whose numerator the file simply lacks is not published, not "geheim".
+        has_num = pres[m.numerator].to_numpy() | computed[m.numerator].to_numpy()
+        has_den = pres[m.denominator].to_numpy() | computed[m.denominator].to_numpy()
+        any_present = has_num & has_den
         any_comp = computed[m.numerator].to_numpy() | computed[m.denominator].to_numpy()
         published_share = unit_of.get(m.numerator, "") == "%" and m.indicator.scale == 100
         if published_share:

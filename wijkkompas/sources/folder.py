@@ -139,8 +139,10 @@ def _region_column(columns: Iterable[str]) -> str | None:
     return None
 
 
-def _wide_from_records(records: pd.DataFrame, path: Path, table_id: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Wire rows → `region_code` + numeric key columns, and the gemeente names found on the way."""
+def _wide_from_records(
+    records: pd.DataFrame, path: Path, table_id: str, presence: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, dict[str, str], pd.DataFrame]:
+    """Wire rows → `region_code` + numeric key columns, the gemeente names, and which cells the file had."""
     region_col = _region_column(records.columns)
     if region_col is None:
         raise SourceError(
@@ -166,7 +168,22 @@ def _wide_from_records(records: pd.DataFrame, path: Path, table_id: str) -> tupl
     ]  # fmt: skip
     wide = _numeric(records[value_cols])
     wide.insert(0, "region_code", codes.to_numpy())
-    return wide.reset_index(drop=True), names
+    if presence is None:
+        present = pd.DataFrame(True, index=wide.index, columns=wide.columns)
+    else:
+        present = presence.reindex(index=wide.index, columns=wide.columns).fillna(False).astype(bool)
+        present["region_code"] = True
+    return wide.reset_index(drop=True), names, present.reset_index(drop=True)
+
+
+def _presence(rows: list[dict], records: pd.DataFrame) -> pd.DataFrame | None:
+    """Which keys each JSON row really had: a missing key is 'not published', a null is 'geheim'.
+
+    CBS's own TypedDataSet rows all have every key, so the common case costs one pass over the lengths.
+    """
+    if len({len(r) for r in rows}) <= 1:
+        return None
+    return pd.DataFrame([dict.fromkeys(r, True) for r in rows], index=records.index)
 
 
 def _looks_truncated(path: Path) -> bool:
@@ -229,6 +246,7 @@ class FolderSource:
     def read(self, *, want_geometry: bool = True) -> FolderContents:
         out = FolderContents()
         rows_by_table: dict[str, list[pd.DataFrame]] = {}
+        present_by_table: dict[str, list[pd.DataFrame]] = {}
         status_by_table: dict[str, list[pd.DataFrame]] = {}
         props: dict[str, list[KeyInfo]] = {}
         infos: dict[str, dict] = {}
@@ -246,6 +264,9 @@ class FolderSource:
                     continue
                 if kind == "v4":
                     self._read_v4_folder(path.parent, rows_by_table, status_by_table, props, infos, out)
+                    for table_id, frames in rows_by_table.items():  # v4 cells are all present (null = a status)
+                        have = present_by_table.setdefault(table_id, [])
+                        have += [pd.DataFrame(True, index=f.index, columns=f.columns) for f in frames[len(have) :]]
                     continue
                 table = self._table_id(path)
                 if table is None:
@@ -272,10 +293,9 @@ class FolderSource:
                             f"Het bestand {path} lijkt afgebroken (de laatste regel is onvolledig); die regel is "
                             "overgeslagen. Download het bestand opnieuw voor de volledige cijfers."
                         )
-                    frame, names = self._read_rows(path, kind, table)
-                    if frame is None:
-                        continue
+                    frame, names, present = self._read_rows(path, kind, table)
                     rows_by_table.setdefault(table, []).append(frame)
+                    present_by_table.setdefault(table, []).append(present)
                     out.names.setdefault(table, {}).update(names)
             except SourceError as exc:
                 out.problems.append(str(exc))
@@ -285,9 +305,11 @@ class FolderSource:
             wide = pd.concat(frames, ignore_index=True, sort=False)
             # A cell is "present" when its file had that column for that region (null there = geheim);
             # a column that only another file has is simply not published for this region.
-            present = pd.concat(
-                [pd.DataFrame(True, index=f.index, columns=f.columns) for f in frames], ignore_index=True, sort=False
-            ).fillna(False).astype(bool)
+            present = (
+                pd.concat(present_by_table[table], ignore_index=True, sort=False).fillna(False).astype(bool)
+                if table in present_by_table
+                else pd.DataFrame(True, index=wide.index, columns=wide.columns)
+            )
             present["region_code"] = wide["region_code"]
             # The same figures may sit in a national file and in an extract of it: keep one row per region.
             wide = wide.groupby("region_code", sort=False, as_index=False).first()
@@ -351,7 +373,8 @@ class FolderSource:
 
     # ------------------------------------------------------------------ readers
 
-    def _read_rows(self, path: Path, kind: str, table: str) -> tuple[pd.DataFrame | None, dict[str, str]]:
+    def _read_rows(self, path: Path, kind: str, table: str) -> tuple[pd.DataFrame, dict[str, str], pd.DataFrame]:
+        presence = None
         if kind == "rows_csv":
             records = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
             if records.empty:
@@ -361,13 +384,17 @@ class FolderSource:
             if not isinstance(payload, dict):
                 raise SourceError(f"Het bestand {path} heeft een onbekende vorm.", path=str(path))
             records = pd.DataFrame.from_dict(payload, orient="index")
+            presence = _presence(list(payload.values()), records)
             records.insert(0, "WijkenEnBuurten", records.index.astype(str))
         else:
-            records = pd.DataFrame(_rows_of(_read_json(path), path))
+            rows = _rows_of(_read_json(path), path)
+            records = pd.DataFrame(rows)
             if records.empty:
                 raise SourceError(f"Het bestand {path} bevat geen rijen.", path=str(path))
+            presence = _presence(rows, records)
         if "SoortMisdrijf" in records.columns:
             records = self._crime_total(records, path)
+            presence = None
         elif self._is_summed_crime(table, records):
             raise SourceError(
                 f"{path} is een politiebestand ({table}) zonder kolom SoortMisdrijf: de maker heeft alle soorten "
@@ -375,7 +402,7 @@ class FolderSource:
                 "Dit bestand wordt niet ingelezen; haal de misdrijven per buurt opnieuw op bij CBS.",
                 path=str(path),
             )
-        return _wide_from_records(records, path, table)
+        return _wide_from_records(records, path, table, presence)
 
     @staticmethod
     def _is_summed_crime(table: str, records: pd.DataFrame) -> bool:
