@@ -14,10 +14,11 @@ ID_COLUMNS = ["region_code", "region_name", "level", "gemeente_code", "wijk_code
 
 
 def indicator_catalogue(store: Store) -> Catalogue:
-    """The shipped catalogue plus the CBS columns no catalogue entry uses (and uploads, when present)."""
+    """The shipped catalogue plus the CBS columns no catalogue entry uses, plus uploaded indicators (`eigen.*`)."""
     from wijkkompas.ingest import load_extra_indicators
+    from wijkkompas.userdata.persist import load_upload_indicators
 
-    return load_catalogue().with_extra(load_extra_indicators(store))
+    return load_catalogue().with_extra([*load_extra_indicators(store), *load_upload_indicators(store)])
 
 
 def export_table(

@@ -171,7 +171,7 @@ def _wide_from_records(
     if presence is None:
         present = pd.DataFrame(True, index=wide.index, columns=wide.columns)
     else:
-        present = presence.reindex(index=wide.index, columns=wide.columns).fillna(False).astype(bool)
+        present = presence.reindex(index=wide.index, columns=wide.columns).notna()
         present["region_code"] = True
     return wide.reset_index(drop=True), names, present.reset_index(drop=True)
 
