@@ -23,8 +23,20 @@ class UserMessage(Exception):
     """Raised by UI helpers to stop a section with a plain Dutch explanation (shown as a warning)."""
 
 
+def _leave_legacy_navigation() -> None:
+    """A deep link (`/kaart?...`) as the very first request of a fresh server runs the page script on
+    its own, in Streamlit's legacy `pages/` mode, without app.py's navigation and sidebar. Switch the
+    server to app.py's navigation once and rerun, so shared links open the real app."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 @contextlib.contextmanager
 def page_guard(what: str = "deze pagina"):
+    _leave_legacy_navigation()
     try:
         yield
     except _Control:
