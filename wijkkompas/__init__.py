@@ -2,4 +2,4 @@
 
 __version__ = "0.1.0"
 # Bumped when the store's layout or meaning changes; part of cache keys and export footers.
-STORE_VERSION = 1
+STORE_VERSION = 2

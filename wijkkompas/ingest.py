@@ -656,7 +656,7 @@ def rebuild(store: Store, progress: Callable[[str, float], None] | None = None) 
     report = IngestReport()
     bad = store.data_dir / "beschadigd"
     bad.mkdir(parents=True, exist_ok=True)
-    for folder in (store.root / "values", store.geo_root):
+    for folder in (store.root / "values", store.root / "eigen_values", store.geo_root):
         if folder.exists():
             for p in folder.rglob("*.parquet"):
                 p.rename(bad / f"{p.parent.name}_{p.name}")
@@ -678,4 +678,8 @@ def rebuild(store: Store, progress: Callable[[str, float], None] | None = None) 
         report.loaded += sub.loaded
         report.geometry += sub.geometry
         report.problems += sub.problems
+    # Uploaded figures are rebuilt from their kept files, with the choices made at upload time.
+    from wijkkompas.userdata import reimport_all
+
+    report.problems += reimport_all(store)
     return report

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -185,7 +186,28 @@ class Store:
     # ------------------------------------------------------------------ paths, manifest, lock
 
     def values_path(self, year: int) -> Path:
+        """The CBS figures of one year (all CBS tables of that year share this file)."""
         return self.root / "values" / f"{int(year)}.parquet"
+
+    def source_path(self, year: int, source_table: str) -> Path:
+        """The file that holds one source's rows of one year.
+
+        Uploaded figures (`eigen:<id>`) get a file of their own: importing or deleting an upload then
+        rewrites a few thousand rows, not a national year of CBS figures (millions of rows).
+        """
+        if source_table.startswith("eigen:"):
+            slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", source_table.split(":", 1)[1]) or "upload"
+            return self.root / "eigen_values" / str(int(year)) / f"{slug}.parquet"
+        return self.values_path(year)
+
+    def year_files(self, year: int) -> list[Path]:
+        """Every values file of one year: the CBS file first, then one per upload."""
+        files = self.manifest()["files"]
+        main = self.values_path(year)
+        out = [main] if str(main.relative_to(self.data_dir)) in files else []
+        prefix = f"store/eigen_values/{int(year)}/"
+        out += [self.data_dir / k for k in sorted(files) if k.startswith(prefix)]
+        return out
 
     @property
     def regions_path(self) -> Path:
@@ -304,7 +326,9 @@ class Store:
 
     def years(self) -> list[int]:
         files = self.manifest()["files"]
-        return sorted(int(Path(k).stem) for k in files if k.startswith("store/values/"))
+        years = {int(Path(k).stem) for k in files if k.startswith("store/values/")}
+        years |= {int(Path(k).parts[2]) for k in files if k.startswith("store/eigen_values/")}
+        return sorted(years)
 
     def geometry_years(self, level: str | None = None) -> list[int]:
         files = self.manifest()["files"]
@@ -350,12 +374,13 @@ class Store:
             filters.append(pc_in("indicator", list(indicators)))
         tables = []
         for year in wanted:
-            tables.append(self._read_parquet(self.values_path(year), filters=_and(filters)))
-            if include_nederland and gemeenten:
-                nl = [pc_in("level", ["nederland"])]
-                if indicators is not None:
-                    nl.append(pc_in("indicator", list(indicators)))
-                tables.append(self._read_parquet(self.values_path(year), filters=_and(nl)))
+            for path in self.year_files(year):
+                tables.append(self._read_parquet(path, filters=_and(filters)))
+                if include_nederland and gemeenten:
+                    nl = [pc_in("level", ["nederland"])]
+                    if indicators is not None:
+                        nl.append(pc_in("indicator", list(indicators)))
+                    tables.append(self._read_parquet(path, filters=_and(nl)))
         if not tables:
             return _empty(VALUE_SCHEMA)
         out = pa.concat_tables([_plain(t) for t in tables]).to_pandas()
@@ -411,9 +436,17 @@ class Store:
             files: dict[Path, bytes] = {}
             new = _to_arrow(values, VALUE_SCHEMA_STORED)
             nl_in_new = pc.any(pc.equal(new["level"], "nederland")).as_py() or False
+            targets: dict[Path, list] = {}
             for year in sorted(set(new["year"].to_pylist())):
-                part = new.filter(pc.equal(new["year"], year))
-                path = self.values_path(int(year))
+                for table_id in source_tables:
+                    targets.setdefault(self.source_path(int(year), table_id), []).append(year)
+            for path, path_years in targets.items():
+                part = new.filter(pc.is_in(new["year"], value_set=pa.array(path_years, pa.int16())))
+                if path != self.values_path(path_years[0]):
+                    own = [self._source_of(path, source_tables)]
+                else:
+                    own = [t for t in source_tables if not t.startswith("eigen:")]
+                part = part.filter(pc.is_in(part["source_table"], value_set=pa.array(own)))
                 if str(path.relative_to(self.data_dir)) in self.manifest()["files"]:
                     old = self._read_parquet(path)
                     keep = pc.invert(pc.is_in(old["source_table"], value_set=pa.array(list(source_tables))))
@@ -437,6 +470,9 @@ class Store:
                 )
                 files[self.regions_path] = _parquet_bytes(table)
             self._write_files(files)
+
+    def _source_of(self, path: Path, source_tables: Sequence[str]) -> str:
+        return next(t for t in source_tables if self.source_path(0, t).name == path.name)
 
     def _existing_values(self, year: int) -> pd.DataFrame | None:
         path = self.values_path(year)
@@ -469,13 +505,16 @@ class Store:
 
     def remove_years(self, years: Sequence[int]) -> None:
         with self.lock():
-            self._write_files({}, drop=[self.values_path(y) for y in years])
+            self._write_files({}, drop=[p for y in years for p in self.year_files(y)])
 
     def source_years(self, source_table: str) -> list[int]:
         """Years that hold rows of one source (e.g. an uploaded file `eigen:<id>`)."""
         out = []
         for year in self.years():
-            hits = self._read_parquet(self.values_path(year), filters=[("source_table", "in", [source_table])], columns=["source_table"])
+            path = self.source_path(year, source_table)
+            if path not in self.year_files(year):
+                continue
+            hits = self._read_parquet(path, filters=[("source_table", "in", [source_table])], columns=["source_table"])
             if hits.num_rows:
                 out.append(year)
         return out
@@ -495,7 +534,7 @@ class Store:
             for year in self.source_years(source_table):
                 if wanted is not None and year not in wanted:
                     continue
-                path = self.values_path(year)
+                path = self.source_path(year, source_table)
                 old = self._read_parquet(path)
                 hit = pc.fill_null(pc.is_in(old["source_table"], value_set=pa.array([source_table])), False)
                 n = int(pc.sum(hit).as_py() or 0)
@@ -518,8 +557,9 @@ class Store:
         for year in self.years():
             if years is not None and year not in set(years):
                 continue
-            t = self._read_parquet(self.values_path(year), filters=[("indicator", "in", [indicator])], columns=["year", "region_code", "indicator", "value"])
-            tables.append(_plain(t.select(["year", "region_code", "value"])))
+            for path in self.year_files(year):
+                t = self._read_parquet(path, filters=[("indicator", "in", [indicator])], columns=["year", "region_code", "indicator", "value"])
+                tables.append(_plain(t.select(["year", "region_code", "value"])))
         if not tables:
             return pd.DataFrame({"year": pd.Series(dtype="int16"), "region_code": pd.Series(dtype="string"), "value": pd.Series(dtype="float64")})
         return pa.concat_tables(tables).to_pandas()

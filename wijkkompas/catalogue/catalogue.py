@@ -141,7 +141,8 @@ class Catalogue:
         return None
 
     def profile_indicators(self) -> list[Indicator]:
-        return [i for i in self.indicators.values() if i.profile]
+        """Catalogue indicators marked for the profile, then uploaded ones marked so."""
+        return [i for i in self.all().values() if i.profile]
 
 
 def _tuple(value: object, where: str) -> tuple[str, ...]:
