@@ -6,7 +6,6 @@ from wijkkompas.ui import context, selection
 from wijkkompas.ui import trends as ui
 from wijkkompas.ui.guard import UserMessage, page_guard
 
-ui.ensure_app_navigation()
 st.title("Trends")
 st.write(
     "Hoe een cijfer zich door de jaren ontwikkelt. Kies gebieden en cijfers; de keuze staat in de link, zodat u die kunt delen."

@@ -7,7 +7,6 @@ from wijkkompas.ui import context, selection
 from wijkkompas.ui import trends as ut
 from wijkkompas.ui.guard import UserMessage, page_guard
 
-ut.ensure_app_navigation()
 st.title("Vergelijken")
 st.write("Zet twee tot zes buurten, wijken of gemeenten naast elkaar, en zoek gebieden die erop lijken.")
 

@@ -80,12 +80,25 @@ def use_data_dir(monkeypatch):
 
 
 @pytest.fixture
-def app_test(use_data_dir):
+def app_test(use_data_dir, monkeypatch):
     """AppTest of the whole app (navigation + sidebar), optionally switched to a page.
 
     Usage: at = app_test(data_dir, page="pages/kaart.py", query={"gemeente": "GM0999"})
+
+    AppTest resets Streamlit's legacy `pages/` flag before every run, so each rerun would run the page
+    script alone (no app.py, no sidebar). The real server leaves that mode after its first run
+    (wijkkompas/ui/guard.py); keep AppTest in the same, modern mode so tests see what users see.
     """
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
+
+    original_init = PagesManager.__init__
+
+    def modern_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", modern_init)
 
     def _make(data_dir: Path, page: str | None = None, query: dict | None = None, timeout: float = 60):
         use_data_dir(data_dir)

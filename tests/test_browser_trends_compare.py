@@ -20,7 +20,7 @@ def _open(browser, url: str, ready: str, charts: int = 0):
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(url)
     # A deep link on a fresh server first runs the page alone and then reruns through app.py
-    # (ensure_app_navigation): wait for the sidebar that only app.py draws, then for the content.
+    # (ui/guard.py leaves the legacy pages/ mode): wait for the sidebar that only app.py draws, then for the content.
     page.wait_for_selector("[data-testid='stSidebar'] [data-testid='stMultiSelect']", timeout=60_000)
     page.wait_for_selector(ready, timeout=60_000)
     wait_for_app(page, timeout=60_000)

@@ -33,7 +33,7 @@ def test_folder_form_loads_data_into_an_empty_store(app_test, tmp_path, tiny_sou
     at = app_test(tmp_path / "leeg")
     at.text_input(key="folder_path").input(str(tiny_source))
     at.text_input(key="folder_codes").input("GM0999")
-    at.button[1].click().run()
+    next(b for b in at.button if b.label == "Inlezen").click().run()
     assert not at.exception
     assert any("Gegevens geladen" in s.value for s in at.success)
 
@@ -41,7 +41,7 @@ def test_folder_form_loads_data_into_an_empty_store(app_test, tmp_path, tiny_sou
 def test_folder_form_with_wrong_folder_gives_dutch_error(app_test, tmp_path):
     at = app_test(tmp_path / "leeg")
     at.text_input(key="folder_path").input(str(tmp_path / "bestaat-niet"))
-    at.button[1].click().run()
+    next(b for b in at.button if b.label == "Inlezen").click().run()
     assert not at.exception
     assert any("bestaat niet" in e.value for e in at.error)
 

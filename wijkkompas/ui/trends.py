@@ -710,21 +710,3 @@ def link_to(page_file: str, label: str, icon: str, **params: object) -> None:
     if selection.chosen_year():
         clean.setdefault("jaar", str(selection.chosen_year()))
     st.page_link(str(ROOT / page_file), label=label, icon=icon, query_params=clean)
-
-
-def ensure_app_navigation() -> None:
-    """Make a deep link on a fresh server run through app.py (sidebar, page list), not the page alone.
-
-    Streamlit keeps a relic of its old multipage mode: while no session has called `st.navigation`
-    yet, a server with a `pages/` folder runs `/trends` as a bare script, without app.py — no sidebar
-    (gemeente, jaar), file names as menu. Links from the map, the profile or an e-mail land exactly
-    there. Switching the relic off and rerunning makes Streamlit run app.py, which then resolves
-    `/trends` through `st.navigation` like any later visit.
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover - other Streamlit versions
-        return
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
