@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tomllib
 import warnings
 from pathlib import Path
 
@@ -53,6 +54,14 @@ def _ms(seconds: float) -> str:
 
 def _mb(n: int) -> str:
     return f"{n / 1e6:,.2f} MB".replace(".", ",")
+
+
+def _websocket_compression() -> bool:
+    config = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
+    try:
+        return bool(tomllib.loads(config.read_text())["server"].get("enableWebsocketCompression", False))
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return False
 
 
 def _row(rows: list, what: str, value: str, target: str = "", ok: bool | None = None) -> None:
@@ -214,9 +223,15 @@ def bench_national(rows: list, n_buurten: int, with_pydeck: bool) -> None:
             t_build < target,
         )
     size = len(spec.encode())
+    zipped = len(gzip.compress(spec.encode(), 6))
     target = TARGETS["national bytes"]
-    _row(rows, "nationaal: bytes naar de browser (compacte JSON)", _mb(size), f"< {_mb(target)}", size < target)
-    _row(rows, "nationaal: idem met gzip (websocket-compressie)", _mb(len(gzip.compress(spec.encode(), 6))))
+    # What reaches the browser depends on .streamlit/config.toml: with websocket compression on
+    # (as shipped) it is the compressed size; judge that, and show the raw size beside it.
+    compressed = _websocket_compression()
+    _row(rows, "nationaal: spec als compacte JSON (ongecomprimeerd)", _mb(size), "" if compressed else f"< {_mb(target)}",
+         None if compressed else size < target)  # fmt: skip
+    _row(rows, "nationaal: bytes over de websocket (compressie aan)" if compressed else "nationaal: idem met gzip",
+         _mb(zipped), f"< {_mb(target)}" if compressed else "", (zipped < target) if compressed else None)  # fmt: skip
     if with_pydeck:
         import pydeck as pdk
 
