@@ -8,7 +8,6 @@ import shutil
 import pandas as pd
 import pytest
 
-from tests.fixtures import tiny
 from wijkkompas.ingest import ingest
 from wijkkompas.sources.errors import SourceError
 from wijkkompas.sources.folder import FolderSource

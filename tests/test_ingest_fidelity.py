@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from tests.conftest import TWENTE
-from wijkkompas.sources.folder import CBS_KEY, DESCRIPTIVE_STEMS
 from wijkkompas.catalogue.catalogue import key_stem
+from wijkkompas.sources.folder import CBS_KEY, DESCRIPTIVE_STEMS
 from wijkkompas.store import Store
 
 pytestmark = pytest.mark.shared_data

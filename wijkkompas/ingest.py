@@ -221,7 +221,7 @@ def add_missing_aggregates(
         for key in keys:
             vals = bu[key]
             if key in weighted:
-                w = bu[weighted[key]] if weighted[key] in bu else None
+                w = bu.get(weighted[key])
                 if w is None:
                     continue
                 ok = vals.notna() & w.notna()
@@ -565,7 +565,7 @@ def _ingest_table(
         "year": year,
         "table": raw.table_id,
         "regions": int(long["region_code"].nunique()),
-        "values": int(len(long)),
+        "values": len(long),
         "matched": len(matches),
     }
 
