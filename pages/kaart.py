@@ -1,6 +1,7 @@
 """Kaart: any indicator per buurt or wijk, any year — where in the gemeente does a theme play?
 
 Shareable: ?gemeente=GM0164&jaar=2024&niveau=buurt&indicator=aandeel_65plus&classificatie=quantiles&klassen=5
+A score is one more choice in the picker: indicator=score.veerkracht (total) or score.veerkracht.zorg (a theme).
 """
 
 import streamlit as st
@@ -22,6 +23,7 @@ with page_guard("de kaart"):
     with left:
         kaart.draw(state, result)
         kaart.gaps(state, result)
+    kaart.score_breakdown(state, result, region)
     kaart.downloads(state, result)
     kaart.source(state, result)
     kaart.sync(state, region)

@@ -316,3 +316,80 @@ def test_legend_html_escapes_everything():
     )
     assert "<img" not in html and "<script>" not in html and "<b>1" not in html
     assert "&lt;img" in html and "a &amp; b" in html and "repeating-linear-gradient" in html
+
+
+# --------------------------------------------------------------------------- scores on the map
+
+
+def _expected_scores(data_dir, score_id, view="totaal"):
+    """The score per buurt straight from the pure score functions (what the page must show)."""
+    from wijkkompas.scores import compute, default_definitions
+
+    d = default_definitions()[score_id]
+    values = Store(data_dir).load_values(["GM0999"], [2024], ["buurt"])
+    return compute(values, d, year=2024, level="buurt").table(view).set_index("region_code")
+
+
+def test_choosing_a_score_colours_map_and_table_by_its_bands(app_test, tiny_store_dir):
+    from wijkkompas.formatting import nl_number
+
+    at = _open(app_test, tiny_store_dir, gemeente="GM0999", jaar="2024")
+    cijfer = _select(at, "Cijfer")
+    assert "Scores · Veerkracht (benadering): totaalscore" in cijfer.options  # in the group "Scores"
+    assert cijfer.options[-1].startswith("Scores · ")  # after the CBS figures
+    _rerun(at, cijfer, "score.veerkracht")
+    assert at.query_params["indicator"] == "score.veerkracht"
+    assert _select(at, "Indeling in klassen").disabled  # a score has fixed bands
+
+    expected = _expected_scores(tiny_store_dir, "veerkracht")
+    assert expected["score"].notna().all()  # Teststad has enough figures for veerkracht
+    table = at.dataframe[0].value.set_index("Code")
+    for code, row in expected.iterrows():
+        assert table.loc[code, "Waarde"] == nl_number(row["score"], 1)
+        assert table.loc[code, "Klasse"] == row["band"]
+
+    regions = next(lay for lay in _spec(at)["layers"] if lay["id"] == "gebieden")
+    props = {f["properties"]["c"]: f["properties"] for f in regions["data"]["features"]}
+    assert set(props) == set(expected.index)
+    for code, row in expected.iterrows():
+        assert props[code]["v"] == nl_number(row["score"], 1)
+        assert row["band"] in props[code].values()  # the band is a tooltip line
+    tooltip = at.get("deck_gl_json_chart")[0].proto.tooltip
+    assert "Klasse" in tooltip and "Veerkracht" in tooltip
+    legend = _legend(at)
+    assert all(b in legend for b in set(expected["band"]))
+    assert legend.count("wk-legend-class") == 5  # the five fixed bands, not quantiles
+
+
+def test_a_chosen_region_links_to_the_breakdown_of_its_score(app_test, tiny_store_dir):
+    at = _open(app_test, tiny_store_dir, gemeente="GM0999", jaar="2024", indicator="score.veerkracht.zorg",
+               regio="BU09990102")  # fmt: skip
+    assert _select(at, "Cijfer").value == "score.veerkracht.zorg"
+    link = next(lk for lk in at.get("page_link") if lk.proto.label == "Opbouw van de score")
+    query = link.proto.query_string
+    for part in ("score=veerkracht", "bekijk=zorg", "gebied=BU09990102", "niveau=buurt", "gemeente=GM0999"):
+        assert part in query, query
+    assert link.proto.page.endswith("scores.py") or "scores" in link.proto.page
+    expander = next(e for e in at.expander if e.label.startswith("Opbouw van de score"))
+    assert "Stationsbuurt" in expander.label
+    charts = expander.get("vega_lite_chart")
+    assert charts and "Bijdrage" in charts[0].proto.spec, "the stacked contribution bar is in the expander"
+    assert "Bijdrage" in expander.dataframe[0].value.columns  # and its table
+    band = _expected_scores(tiny_store_dir, "veerkracht", "zorg").loc["BU09990102", "band"]
+    assert band in _texts(at, "markdown")
+
+
+@pytest.mark.parametrize("indicator", ["score.leefbaarheid", "score.leefbaarheid.overlast"])
+def test_a_score_without_enough_data_says_so(app_test, tiny_store_dir, indicator):
+    view = indicator.split(".")[2] if indicator.count(".") == 2 else "totaal"
+    expected = _expected_scores(tiny_store_dir, "leefbaarheid", view)
+    assert expected["score"].isna().all()  # Teststad lacks the figures: the premise of this test
+    at = _open(app_test, tiny_store_dir, gemeente="GM0999", jaar="2024", indicator=indicator)
+    assert _select(at, "Cijfer").value == indicator
+    warnings = _texts(at, "warning")
+    assert "onvoldoende gegevens" in warnings
+    table = at.dataframe[0].value
+    assert (table["Klasse"] == "onvoldoende gegevens").all() and (table["Waarde"] == "onvoldoende gegevens").all()
+    regions = next(lay for lay in _spec(at)["layers"] if lay["id"] == "gebieden")
+    assert len({tuple(f["properties"]["f"]) for f in regions["data"]["features"]}) == 1  # all grey, no data colour
+    assert "onvoldoende gegevens" in _legend(at)

@@ -3,6 +3,11 @@
 The page answers "waar in onze gemeente speelt dit thema?": one indicator, one level, one year,
 coloured per buurt or wijk, with the same figures as a table (the text alternative) and every gap
 named — suppressed values, regions without a shape, shapes without a figure, older map borders.
+
+The scores (leefbaarheid, veerkracht: total and each theme) are offered in the same picker as
+pseudo-indicators `score.<score>` / `score.<score>.<theme>`, so the map, table, downloads and URL
+treat them like any figure. Their arithmetic and breakdown come from `wijkkompas.ui.scores` (the
+shipped definitions), never from here.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -27,8 +34,10 @@ from wijkkompas.mapdata import (
     nearest_year,
     rank_within,
 )
+from wijkkompas.scores import BAND_ORDER, TOTAL, default_definitions
 from wijkkompas.store import Store
 from wijkkompas.ui import context, selection
+from wijkkompas.ui import scores as score_ui
 from wijkkompas.ui.guard import UserMessage
 from wijkkompas.ui.maps import missing_regions_text, render_legend
 from wijkkompas.ui.navigation import ROOT, page_url
@@ -40,6 +49,8 @@ K_METHODE, K_KLASSEN, K_ACHTERGROND = "kaart_classificatie", "kaart_klassen", "k
 K_REGIO, K_MAP, K_TABEL = "kaart_regio", "kaart_map", "kaart_tabel"
 K_REMEMBER, K_TABLE_CODES, K_LAST_SIDEBAR_YEAR = "_kaart_state", "_kaart_table_codes", "_kaart_sidebar_year"
 MAP_HEIGHT = 560
+SCORE_PREFIX = "score."
+SCORE_THEME_LABEL = "Scores"
 
 
 @dataclass
@@ -65,6 +76,7 @@ class KaartResult:
     source_tables: list[str]
     computed: bool = False  # some values were computed from buurten
     notes: list[str] = field(default_factory=list)
+    score: score_ui.Page | None = None  # when a score is mapped: its computation, for notices and breakdown
 
 
 # --------------------------------------------------------------------------- state in session + URL
@@ -131,7 +143,46 @@ def indicator_options(avail: pd.DataFrame, catalogue) -> list[str]:
     return [i.id for i in ids]
 
 
+@lru_cache(maxsize=1)
+def score_indicators() -> dict[str, Indicator]:
+    """Every shipped score (total and each theme) as an Indicator, so the picker, legend, table,
+    downloads and URL handle a score exactly like a CBS figure. Theme "scores" groups them."""
+    out: dict[str, Indicator] = {}
+    scale = " 100 = het gemiddelde van de vergelijkingsgroep, 10 punten = één standaardafwijking."
+    for sid, d in default_definitions().items():
+        out[f"{SCORE_PREFIX}{sid}"] = Indicator(
+            id=f"{SCORE_PREFIX}{sid}", label=f"{d.label}: totaalscore", unit="", theme="scores",
+            better="higher_is_better", definition=f"{d.description} {d.higher_means}{scale}", decimals=1,
+            source="Wijkkompas, bewerking van CBS Kerncijfers wijken en buurten", caveat=d.caveat,
+        )  # fmt: skip
+        for t in d.themes:
+            ident = f"{SCORE_PREFIX}{sid}.{t.id}"
+            out[ident] = Indicator(
+                id=ident, label=f"{d.label}: thema {t.label[:1].lower()}{t.label[1:]}", unit="", theme="scores",
+                better="higher_is_better", definition=f"{t.description}{scale}", decimals=1,
+                source="Wijkkompas, bewerking van CBS Kerncijfers wijken en buurten", caveat=d.caveat,
+            )  # fmt: skip
+    return out
+
+
+def is_score(ident: str) -> bool:
+    return ident.startswith(SCORE_PREFIX)
+
+
+def score_parts(ident: str) -> tuple[str, str]:
+    """'score.veerkracht.zorg' → ('veerkracht', 'zorg'); 'score.veerkracht' → ('veerkracht', TOTAL)."""
+    sid, _, view = ident[len(SCORE_PREFIX) :].partition(".")
+    return sid, view or TOTAL
+
+
+def lookup(ident: str) -> Indicator | None:
+    return score_indicators().get(ident) or context.catalogue().get(ident)
+
+
 def indicator_text(ind: Indicator) -> str:
+    if is_score(ind.id):
+        return f"{SCORE_THEME_LABEL} · {ind.label}"
+
     unit = "" if not ind.unit else f" ({ind.unit})"
     return f"{ind.theme_label} · {ind.label}{unit}"
 
@@ -166,6 +217,7 @@ def choose() -> KaartState:
             f"Voor de gekozen gemeente(n) zijn geen cijfers per {level} geladen. Kies een ander niveau, "
             "of laad gegevens op de pagina Start."
         )
+    options += list(score_indicators())  # the scores: last group, always offered (a notice says when data lacks)
     asked_ids = [a.strip() for a in (st.query_params.get("indicator") or "").split(",") if a.strip()]
     asked = ", ".join(asked_ids) if asked_ids and not any(a in options for a in asked_ids) else None
     asked = re.sub(r"[^\w.,\- ]", "", asked)[:60] if asked else None  # URL text: no markdown links, no markup
@@ -179,13 +231,16 @@ def choose() -> KaartState:
     _set(K_INDICATOR, ident)
     with top[1]:
         ident = st.selectbox(
-            "Cijfer", options, key=K_INDICATOR, format_func=lambda i: indicator_text(catalogue.get(i)),
-            help="Typ om te zoeken. Alleen cijfers die voor deze gemeente(n) en dit niveau bestaan.",
+            "Cijfer", options, key=K_INDICATOR, format_func=lambda i: indicator_text(lookup(i)),
+            help="Typ om te zoeken. Alleen cijfers die voor deze gemeente(n) en dit niveau bestaan. "
+            "Onderaan: de scores leefbaarheid en veerkracht.",
         )  # fmt: skip
     _remembered()[K_INDICATOR] = ident
-    indicator = catalogue.get(ident)
+    indicator = lookup(ident)
+    score = is_score(ident)
 
-    years = sorted(int(y) for y in avail.loc[avail["indicator"] == ident, "year"].unique())
+    rows = avail if score else avail[avail["indicator"] == ident]  # a score: every year with figures
+    years = sorted(int(y) for y in rows["year"].unique())
     previous_sidebar = st.session_state.get(K_LAST_SIDEBAR_YEAR)
     st.session_state[K_LAST_SIDEBAR_YEAR] = sidebar_year
     current = st.session_state.get(K_JAAR, _remembered().get(K_JAAR))
@@ -205,13 +260,15 @@ def choose() -> KaartState:
     row = st.columns([3, 2.2, 2])
     method = _initial(K_METHODE, "classificatie", list(METHODS), "quantiles")
     _set(K_METHODE, method)
+    fixed = "Een score heeft vaste klassen: van 'ver onder' tot 'ver boven gemiddeld'." if score else None
     with row[0]:
-        method = st.selectbox("Indeling in klassen", list(METHODS), key=K_METHODE, format_func=METHOD_LABELS.get)
+        method = st.selectbox("Indeling in klassen", list(METHODS), key=K_METHODE, format_func=METHOD_LABELS.get,
+                              disabled=score, help=fixed)  # fmt: skip
     k_options = list(range(K_MIN, K_MAX + 1))
     k = _initial(K_KLASSEN, "klassen", k_options, K_DEFAULT, cast=int)
     _set(K_KLASSEN, k)
     with row[1]:
-        k = st.select_slider("Aantal klassen", k_options, key=K_KLASSEN)
+        k = st.select_slider("Aantal klassen", k_options, key=K_KLASSEN, disabled=score, help=fixed)
     st.session_state.setdefault(K_ACHTERGROND, _remembered().get(K_ACHTERGROND, False))
     with row[2]:
         st.write("")
@@ -255,11 +312,18 @@ def _shapes(level: str, gemeenten: Sequence[str], data_year: int) -> tuple[gpd.G
 def _build(data_dir: str, ver: str, gemeenten: tuple, year: int, level: str, ident: str, method: str, k: int,
            basemap: bool, names: tuple) -> KaartResult:  # fmt: skip
     store = Store(data_dir)
-    ind = context.catalogue().get(ident)
-    values = store.load_values(list(gemeenten), [year], [level, "gemeente"], [ident])
-    regional = values[values["level"] == level].reset_index(drop=True)
-    gm_rows = values[values["level"] == "gemeente"]
-    gemeente_values = dict(zip(gm_rows["region_code"], gm_rows["value"], strict=True))
+    ind = lookup(ident)
+    page = None
+    if is_score(ident):
+        page = _score_page(list(gemeenten), year, level, ident)
+        regional = _score_rows(page, ident)
+        # 100 is by definition the average of the own gemeente's regions (the reference group).
+        gemeente_values = {gm: 100.0 for gm in gemeenten} if page.definition.reference == "gemeente" else {}
+    else:
+        values = store.load_values(list(gemeenten), [year], [level, "gemeente"], [ident])
+        regional = values[values["level"] == level].reset_index(drop=True)
+        gm_rows = values[values["level"] == "gemeente"]
+        gemeente_values = dict(zip(gm_rows["region_code"], gm_rows["value"], strict=True))
     gemeente_names = dict(names)
     shapes, map_years = _shapes(level, gemeenten, year)
     no_geometry = [gm for gm in gemeenten if gm not in map_years]
@@ -276,7 +340,9 @@ def _build(data_dir: str, ver: str, gemeenten: tuple, year: int, level: str, ide
     model = None
     joined = join_values(shapes, regional)
     if not shapes.empty:
-        frame = joined.frame.merge(regional[["region_code", "rank", "rank_of"]], on="region_code", how="left")
+        extra_cols = [c for c in ("band", "opbouw", "klik") if c in regional.columns]  # score tooltip lines
+        frame = joined.frame.merge(regional[["region_code", "rank", "rank_of", *extra_cols]], on="region_code",
+                                   how="left")  # fmt: skip
         frame["rank_of"] = (
             frame["rank_of"]
             .fillna(frame["gemeente_code"].map(regional.groupby("gemeente_code")["rank_of"].max()))
@@ -297,6 +363,10 @@ def _build(data_dir: str, ver: str, gemeenten: tuple, year: int, level: str, ide
             labels = outlines if outlines is not None and not outlines.empty else shapes
         from wijkkompas.ui.maps import cached_geometry_json
 
+        score_args = {}
+        if page is not None:
+            score_args = dict(categories=BAND_ORDER, category_column="band",
+                              tooltip_extra={"Klasse": "band", "Wat telt het zwaarst": "opbouw", "Opbouw": "klik"})  # fmt: skip
         model = build_choropleth(
             frame, value_label=ind.label, unit=ind.unit, better=ind.better, decimals=ind.decimals, method=method, k=k,
             level=level, outlines=outlines, gemeente_outline=gm_outline, labels=labels,
@@ -304,11 +374,51 @@ def _build(data_dir: str, ver: str, gemeenten: tuple, year: int, level: str, ide
             geometry_strings=cached_geometry_json(frame.geometry),
             outline_strings=cached_geometry_json(outlines.geometry) if outlines is not None and not outlines.empty else None,
             gemeente_outline_strings=cached_geometry_json(gm_outline.geometry) if not gm_outline.empty else None,
+            **score_args,
         )  # fmt: skip
     table = _table(model, joined.value_without_shape, regional, gemeente_names, ind)
     notes = list(model.legend.notes) if model else []
     return KaartResult(model, table, joined.value_without_shape, joined.shape_without_value, map_years, no_geometry,
-                       sources, computed, notes)  # fmt: skip
+                       sources, computed, notes, page)  # fmt: skip
+
+
+def _score_page(gemeenten: list[str], year: int, level: str, ident: str) -> score_ui.Page:
+    """The shipped score computed exactly as the Scores page does (same cache), for one view."""
+    sid, view = score_parts(ident)
+    d = default_definitions()[sid]
+    page = score_ui.compute_page(sid, level, gemeenten, year, d, d, context.catalogue(), score_ui.DEFAULT_DEF)
+    page.view = view
+    return page
+
+
+def _score_rows(page: score_ui.Page, ident: str) -> pd.DataFrame:
+    """The score per region in the store's long format, so the map/table code treats it like a figure.
+
+    No score means NaN with the reason as status ("onvoldoende gegevens", "te weinig inwoners"):
+    never 0, and the legend and table name the reason.
+    """
+    t = page.result.table(page.view, gemeenten=page.gemeenten)
+    tips = score_ui.tooltip_lines(page)
+    has = t["score"].notna()
+    used = context.values(page.gemeenten, [page.year], [page.level])["source_table"].dropna().astype(str)
+    tables = ", ".join(sorted({s for s in used if s}))
+    return pd.DataFrame(
+        {
+            "year": page.year,
+            "region_code": t["region_code"].astype("string"),
+            "region_name": t["region_name"].astype("string"),
+            "level": page.level,
+            "gemeente_code": t["gemeente_code"].astype("string"),
+            "indicator": ident,
+            "value": t["score"].astype("float64"),
+            "status": pd.Series(np.where(has, "ok", t["reason"]), dtype="string"),
+            "source_table": tables,
+            "source_key": ident,
+            "band": pd.Series(t["band"], dtype="string").where(has, pd.NA),
+            "opbouw": [tips.get(str(c), "") or "–" for c in t["region_code"]],
+            "klik": np.where(has, "klik op het gebied", "–"),
+        }
+    )
 
 
 def _table(
@@ -363,8 +473,9 @@ def _table(
 def build(state: KaartState) -> KaartResult:
     store = context.get_store()
     names = tuple(sorted(selection.gemeente_names().items()))
+    method, k = ("categories", 5) if is_score(state.indicator.id) else (state.method, state.k)  # fixed bands
     return _build(str(store.data_dir), store.version(), tuple(sorted(state.gemeenten)), state.year, state.level,
-                  state.indicator.id, state.method, state.k, state.basemap, names)  # fmt: skip
+                  state.indicator.id, method, k, state.basemap, names)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- showing
@@ -396,7 +507,14 @@ def notices(state: KaartState, result: KaartResult) -> None:
             f"daarom zijn de cijfers op de dichtstbijzijnde kaart gezet. {plural.capitalize()} die sindsdien zijn "
             "veranderd, staan onder de kaart."
         )
-    if result.table["value"].notna().sum() == 0 and not result.table.empty:
+    if result.score is not None:
+        # The Scores page's own notice: which themes lack which figures, or why there is no score at all.
+        if not score_ui.coverage(result.score) and result.score.view == TOTAL:
+            st.info("Op deze kaart: kies bij 'Cijfer' één thema van deze score. 'Bekijk' en 'Gewichten' staan op "
+                    "de pagina Scores.", icon=":material/lightbulb:")  # fmt: skip
+        if result.score.definition.proxy:
+            st.info(f"**Let op:** {result.score.definition.caveat}", icon=":material/info:")
+    elif result.table["value"].notna().sum() == 0 and not result.table.empty:
         st.warning(f"Geen enkele {state.level} heeft een cijfer voor '{ind.label}' in {state.year}.")
 
 
@@ -493,7 +611,8 @@ def table(state: KaartState, result: KaartResult) -> None:
                 format="%d", width=56),
             "Gebied": st.column_config.TextColumn(width=140),
             "Waarde": st.column_config.TextColumn(help=f"{state.indicator.label}, {state.year}", width=90),
-            "Klasse": st.column_config.TextColumn(help="De klasse op de kaart, in de kleur van de kaart.", width=92),
+            "Klasse": st.column_config.TextColumn(help="De klasse op de kaart, in de kleur van de kaart.",
+                                                  width=92 if result.score is None else 135),  # score bands are long
             "Gemeente": st.column_config.TextColumn(width=90),
             "Code": st.column_config.TextColumn(width=95),
         },
@@ -524,7 +643,10 @@ def choose_region(state: KaartState, result: KaartResult) -> str | None:
             if pd.isna(row["rank"])
             else f" · plaats {int(row['rank'])} van {int(row['rank_of'])} in {row['gemeente_name']}"
         )
-        st.markdown(f"**{esc(row['region_name'])}** ({esc(code)}): {esc(row['value_text'])}{esc(rank)}")
+        band = f" ({row['class_label']})" if result.score is not None and pd.notna(row["value"]) else ""
+        st.markdown(f"**{esc(row['region_name'])}** ({esc(code)}): {esc(row['value_text'])}{esc(band)}{esc(rank)}")
+        if result.score is not None:
+            _score_link(state, result.score, code, str(row["gemeente_code"]))
         params = {"gemeente": str(row["gemeente_code"]), "regio": code}
         if (ROOT / "pages" / "wijkprofiel.py").exists():
             st.page_link(str(ROOT / "pages" / "wijkprofiel.py"), label=f"Open het profiel van {row['region_name']}",
@@ -532,6 +654,27 @@ def choose_region(state: KaartState, result: KaartResult) -> str | None:
         else:
             st.markdown(f"[Open het profiel van {esc(row['region_name'])}]({page_url('wijkprofiel', **params)})")
     return code
+
+
+def _score_link(state: KaartState, page: score_ui.Page, code: str, gemeente: str) -> None:
+    """'Opbouw van de score': the Scores page on this score, view, level and region (the names it reads)."""
+    params = {"gemeente": gemeente, "jaar": state.year, "score": page.score_id, "niveau": state.level,
+              "bekijk": page.view, "gebied": code}  # fmt: skip
+    if (ROOT / "pages" / "scores.py").exists():
+        st.page_link(str(ROOT / "pages" / "scores.py"), label="Opbouw van de score", icon=":material/stacked_bar_chart:",
+                     query_params={k: str(v) for k, v in params.items()})  # fmt: skip
+    else:
+        st.markdown(f"[Opbouw van de score]({page_url('scores', **params)})")
+
+
+def score_breakdown(state: KaartState, result: KaartResult, region: str | None) -> None:
+    """Under the map, for a chosen region: the Scores page's own breakdown (bar + table) in an expander."""
+    page = result.score
+    if page is None or not region or region not in set(page.prepared.regions["region_code"]):
+        return
+    name = page.prepared.regions.set_index("region_code").loc[region, "region_name"]
+    with st.expander(f"Opbouw van de score van {name}", icon=":material/stacked_bar_chart:"):
+        score_ui.breakdown(page, region)
 
 
 def gaps(state: KaartState, result: KaartResult) -> None:
@@ -601,6 +744,10 @@ def downloads(state: KaartState, result: KaartResult) -> None:
 
 def source(state: KaartState, result: KaartResult) -> None:
     ind = state.indicator
+    if result.score is not None:
+        st.caption(f"**{esc(ind.label)}**: {esc(ind.definition)}")
+        st.caption(esc(score_ui.source_line(result.score)) + " Gewichten en methode: zie de pagina Scores.")
+        return
     tables = ", ".join(result.source_tables) or "onbekend"
     years = sorted(set(result.map_years.values()))
     borders = f"; kaartgrenzen CBS/Kadaster {', '.join(map(str, years))}" if years else ""
