@@ -288,7 +288,7 @@ class Store:
                 problems.append(exc)
         return problems
 
-    def _read_parquet(self, path: Path, filters=None, columns=None) -> pa.Table:
+    def _read_parquet(self, path: Path, filters=None, columns=None, gemeente_null: bool = False) -> pa.Table:
         """Read with row-group pruning on min/max statistics, then filter rows.
 
         Files are sorted by gemeente, so one gemeente is a few row groups; choosing them from cached
@@ -298,6 +298,10 @@ class Store:
         try:
             pf = self._parquet_file(path)
             groups = _row_groups_for(pf.metadata, filters or [])
+            if gemeente_null:
+                # Nederland rows have no gemeente; files are sorted by gemeente, so a level filter alone
+                # would read every row group. Only groups that count null gemeente codes can hold them.
+                groups = [g for g in groups if _null_count(pf.metadata, g, "gemeente_code") != 0]
             table = pf.read_row_groups(groups, columns=columns) if groups else pf.schema_arrow.empty_table()
             for column, _op, values in filters or []:
                 table = table.filter(pc.is_in(table[column], value_set=pa.array(values)))
@@ -380,7 +384,7 @@ class Store:
                     nl = [pc_in("level", ["nederland"])]
                     if indicators is not None:
                         nl.append(pc_in("indicator", list(indicators)))
-                    tables.append(self._read_parquet(path, filters=_and(nl)))
+                    tables.append(self._read_parquet(path, filters=_and(nl), gemeente_null=True))
         if not tables:
             return _empty(VALUE_SCHEMA)
         out = pa.concat_tables([_plain(t) for t in tables]).to_pandas()
@@ -568,6 +572,14 @@ class Store:
 # --------------------------------------------------------------------------- small helpers
 
 _PARQUET_FILES: dict[tuple[str, int, int], pq.ParquetFile] = {}
+
+
+def _null_count(meta: pq.FileMetaData, group: int, column: str) -> int | None:
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    if column not in names:
+        return None
+    stats = meta.row_group(group).column(names.index(column)).statistics
+    return None if stats is None or not stats.has_null_count else stats.null_count
 
 
 def _row_groups_for(meta: pq.FileMetaData, filters: list) -> list[int]:
