@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.apptest_helpers import assert_clean, goto, texts
 from wijkkompas.store import Store
 from wijkkompas.ui.navigation import page_url
 
@@ -16,47 +17,14 @@ OLD, NEW = "BU09990202", "BU09990203"
 
 
 @pytest.fixture
-def app_test(use_data_dir):
-    """The app switched to this page: `at = app_test(data_dir, query={...})`.
-
-    Like the conftest fixture, with this page as default; `goto` then changes the URL of the same
-    session, as a link from another page would, so one session covers several cases quickly.
-    """
-    from streamlit.testing.v1 import AppTest
-
-    def _make(data_dir, page: str = PAGE, query: dict | None = None):
-        use_data_dir(data_dir)
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for k, v in (query or {}).items():
-            at.query_params[k] = v
-        at.run()  # AppTest must run the entry script once before it can switch pages
-        at.switch_page(str(ROOT / page))
-        at.run()
-        return at
-
-    return _make
-
-
-def goto(at, **query):
-    """Change the URL of a running session (a new link) and rerun."""
-    for k in [k for k in at.query_params if k not in ("gemeente", "jaar")]:
-        del at.query_params[k]
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def texts(at, kind: str) -> str:
-    return "\n".join(str(e.value) for e in getattr(at, kind))
+def app_test(app_test):
+    """The conftest AppTest factory with this page as default; `goto` then changes the URL of the same
+    session, as a link from another page would, so one session covers several cases quickly."""
+    return functools.partial(app_test, page=PAGE)
 
 
 def html_bodies(at) -> list[str]:
     return [e.proto.body for e in at.get("html")]
-
-
-def assert_clean(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def test_side_by_side(tiny_store_dir, app_test):
