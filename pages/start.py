@@ -33,3 +33,5 @@ with page_guard("de startpagina"):
     if not status.empty:
         with st.expander("Gegevenspakket maken (om zonder internet te werken)"):
             packs.pack_download()
+        with st.expander("Opgeslagen bestanden controleren"):
+            start.render_check()

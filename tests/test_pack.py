@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wijkkompas import pack as packmod
 from wijkkompas.cli import main
 from wijkkompas.pack import FORMAT_VERSION, build_pack, find_conflicts, import_pack, read_pack
 from wijkkompas.presentation.model import Presentation, make_slide, save_presentation
@@ -79,10 +78,20 @@ def add_other_gemeente(store: Store, code: str = OTHER) -> None:
 
 
 def set_loaded_at(store: Store, when: str) -> None:
-    log = json.loads(store.log_path.read_text())
-    for entry in log:
-        entry["loaded_at"] = when
-    store.log_path.write_text(json.dumps(log))
+    with store.transaction() as tx:
+        log = tx.view().ingest_log()
+        for entry in log:
+            entry["loaded_at"] = when
+        tx.put_json("store/ingest_log.json", log)
+
+
+def doc(data_dir: Path, logical: str) -> bytes:
+    """A document as the store holds it (its file carries a content hash in the name)."""
+    return Store(data_dir).snapshot().read_bytes(logical)
+
+
+def put_doc(data_dir: Path, logical: str, data: bytes) -> None:
+    Store(data_dir).write_document(logical, data)
 
 
 @pytest.fixture(scope="session")
@@ -173,11 +182,11 @@ def test_import_into_an_empty_data_dir_gives_the_same_figures_maps_and_presentat
     )
     assert list(ga["region_code"]) == list(gb["region_code"])
     assert ga.geometry.reset_index(drop=True).geom_equals_exact(gb.geometry.reset_index(drop=True), 0).all()
-    assert (laptop / "presentaties" / "raad.json").read_bytes() == (
-        a.data_dir / "presentaties" / "raad.json"
-    ).read_bytes()
+    assert doc(laptop, "presentaties/raad.json") == doc(a.data_dir, "presentaties/raad.json")
     assert b.verify() == []
-    assert any(str(e.get("source", "")).startswith("pakket") for e in b.ingest_log())
+    # The pack is kept and the log names it, so a damaged laptop store can re-install itself.
+    kept = [e["source"] for e in b.ingest_log() if e.get("kind") == "pack"]
+    assert kept and all(b.raw_file(k).read_bytes() == data for k in kept)
     # Installing the same pack again changes no figures and asks nothing.
     again = import_pack(data, laptop)
     assert again.installed and not again.conflicts
@@ -188,17 +197,16 @@ def test_import_keeps_other_gemeenten_and_local_uploads(tiny_store, tmp_path):
     laptop = tmp_path / "laptop"
     shutil.copytree(tiny_store.data_dir, laptop)
     add_other_gemeente(Store(laptop))
-    (laptop / "eigen").mkdir(exist_ok=True)
     registry = {
         "version": 1,
         "uploads": {"lokaal": {"id": "lokaal", "file_name": "x.csv", "gemeenten": [OTHER], "sha256": "a" * 64}},
     }
-    (laptop / "eigen" / "uploads.json").write_text(json.dumps(registry))
+    put_doc(laptop, "eigen/uploads.json", json.dumps(registry).encode())
     before_other = Store(laptop).load_values([OTHER])
     assert import_pack(data, laptop, overwrite=True).installed
     after_other = Store(laptop).load_values([OTHER])
     assert len(after_other) == len(before_other) > 0
-    assert json.loads((laptop / "eigen" / "uploads.json").read_text()) == registry
+    assert json.loads(doc(laptop, "eigen/uploads.json")) == registry
 
 
 def test_uploaded_indicators_and_score_definitions_travel_along(tiny_store, tmp_path):
@@ -210,18 +218,16 @@ def test_uploaded_indicators_and_score_definitions_travel_along(tiny_store, tmp_
                       "gemeenten": [GM], "sha256": "b" * 64, "uploaded": "2026-01-01T10:00:00+00:00", "indicators": []},
         "ander": {"id": "ander", "file_name": "ander.csv", "gemeenten": ["GM0164"], "sha256": "c" * 64},
     }}  # fmt: skip
-    (d / "eigen").mkdir()
-    (d / "eigen" / "uploads.json").write_text(json.dumps(registry))
-    (d / "scores").mkdir()
-    (d / "scores" / "mijn-leefbaarheid.toml").write_text('[scores.leefbaarheid]\nsaved = "2026-01-01T10:00:00+00:00"\n')
+    put_doc(d, "eigen/uploads.json", json.dumps(registry).encode())
+    put_doc(d, "scores/mijn-leefbaarheid.toml", b'[scores.leefbaarheid]\nsaved = "2026-01-01T10:00:00+00:00"\n')
     data, summary = build_pack(d, [GM])
     assert summary.uploads == 1 and summary.scores == 1
     laptop = tmp_path / "laptop"
     assert import_pack(data, laptop).installed
-    got = json.loads((laptop / "eigen" / "uploads.json").read_text())
+    got = json.loads(doc(laptop, "eigen/uploads.json"))
     assert set(got["uploads"]) == {"meldingen"}  # the upload of another gemeente stays home
     assert (laptop / "raw" / "eigen" / "meldingen" / "meldingen.csv").read_text().startswith("buurtcode")
-    assert (laptop / "scores" / "mijn-leefbaarheid.toml").exists()
+    assert Store(laptop).snapshot().has("scores/mijn-leefbaarheid.toml")
 
 
 # --------------------------------------------------------------------------- refused packs change nothing
@@ -298,7 +304,9 @@ def test_a_failure_half_way_puts_every_file_back(pack_bytes, target, monkeypatch
     set_loaded_at(Store(target), "2020-01-01T00:00:00+00:00")  # older: the pack may overwrite without asking
     before = snapshot(target)
     calls = {"n": 0}
-    real = packmod.atomic_write_bytes
+    import wijkkompas.store.core as core
+
+    real = core.atomic_write_bytes
 
     def flaky(path, data):
         calls["n"] += 1
@@ -306,7 +314,7 @@ def test_a_failure_half_way_puts_every_file_back(pack_bytes, target, monkeypatch
             raise OSError(28, "No space left on device")
         return real(path, data)
 
-    monkeypatch.setattr(packmod, "atomic_write_bytes", flaky)
+    monkeypatch.setattr(core, "atomic_write_bytes", flaky)
     with pytest.raises(SourceError, match="teruggezet"):
         import_pack(pack_bytes, target)
     assert calls["n"] >= 3
@@ -346,7 +354,7 @@ def test_a_newer_presentation_here_is_a_conflict(tiny_store, tmp_path):
     )
     result = import_pack(data, laptop)
     assert not result.installed and [c.kind for c in result.conflicts] == ["presentatie"]
-    assert "Nieuw" in (laptop / "presentaties" / "raad.json").read_text()
+    assert "Nieuw" in doc(laptop, "presentaties/raad.json").decode()
 
 
 # --------------------------------------------------------------------------- command line

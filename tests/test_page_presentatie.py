@@ -73,7 +73,7 @@ def test_compose_reorder_edit_and_save(tiny_store, page):
     at.button(key="pr_save").click().run()
     clean(at)
     assert any("opgeslagen (2 dia's)" in s.value for s in at.success)
-    saved = json.loads((tiny_store.data_dir / "presentaties" / "politieke-markt-maart.json").read_text())
+    saved = json.loads(tiny_store.snapshot().read_bytes("presentaties/politieke-markt-maart.json"))
     assert [s["kind"] for s in saved["slides"]] == ["profiel", "kaart"]
     assert [s["title"] for s in saved["slides"]] == ["Noord & Oost in cijfers", "Ouderen per buurt"]
     assert (
@@ -85,7 +85,7 @@ def test_compose_reorder_edit_and_save(tiny_store, page):
     [b for b in at.button if b.label == "✕"][1].click().run()
     assert len(slide_lines(at)) == 1
     assert (
-        len(json.loads((tiny_store.data_dir / "presentaties" / "politieke-markt-maart.json").read_text())["slides"])
+        len(json.loads(tiny_store.snapshot().read_bytes("presentaties/politieke-markt-maart.json"))["slides"])
         == 2
     )
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tests.conftest import assert_no_exception, screenshot, wait_for_app
-from wijkkompas.scores.saved import saved_dir
+from wijkkompas.store import Store
 
 PAGE = "pages/scores.py"
 
@@ -76,9 +76,8 @@ def test_veerkracht_ranking_breakdown_and_a_live_weight_change(app_test, store_c
 
 
 def test_save_load_reset_and_a_broken_saved_file(app_test, store_copy):
-    folder = saved_dir(store_copy)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "kapot.toml").write_text("[scores.veerkracht\nlabel = ", encoding="utf-8")
+    store = Store(store_copy)
+    store.write_document("scores/kapot.toml", b"[scores.veerkracht\nlabel = ")  # e.g. from an old pack
     at = app_test(store_copy, page=PAGE, query={"score": "veerkracht", "gemeente": "GM0999"})
     assert not at.exception
     assert any("kapot.toml" in w.value for w in at.warning)  # reported, page works, file untouched
@@ -89,15 +88,15 @@ def test_save_load_reset_and_a_broken_saved_file(app_test, store_copy):
     at.button[0].click().run()  # the form's 'Bewaren'
     assert not at.exception
     assert any("Bewaard" in s.value for s in at.success)
-    path = folder / "zorg-telt-dubbel.toml"
-    assert path.exists() and "weight = 2.0" in path.read_text(encoding="utf-8")
+    saved = lambda: store.snapshot().read_bytes("scores/zorg-telt-dubbel.toml").decode("utf-8")  # noqa: E731
+    assert "weight = 2.0" in saved()
     assert next(s for s in at.selectbox if s.label == "Gewichten").value == "zorg-telt-dubbel"  # now selected
     # Saving again under the same name is refused without 'Overschrijven'; the file stays as it was.
-    before = path.read_bytes()
+    before = saved()
     at.text_input[0].set_value("zorg telt DUBBEL")
     at.button[0].click().run()
     assert any("al een opgeslagen score" in e.value for e in at.error)
-    assert path.read_bytes() == before
+    assert saved() == before
 
     reset = next(b for b in at.button if b.key == "sc_reset_veerkracht")
     reset.click().run()
@@ -107,8 +106,8 @@ def test_save_load_reset_and_a_broken_saved_file(app_test, store_copy):
     picker.set_value("zorg-telt-dubbel").run()
     assert not at.exception
     assert at.select_slider(key="sc_tw_veerkracht_zorg").value == 2.0
-    assert path.exists()  # loading never touches the file
-    assert (folder / "kapot.toml").read_text(encoding="utf-8") == "[scores.veerkracht\nlabel = "
+    assert saved() == before  # loading never touches the file
+    assert store.snapshot().read_bytes("scores/kapot.toml") == b"[scores.veerkracht\nlabel = "
 
 
 def test_leefbaarheid_view_method_from_the_url_level_and_reference(app_test, store_copy):

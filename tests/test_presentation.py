@@ -11,6 +11,7 @@ import pytest
 from wijkkompas.presentation import deck, model, slides
 from wijkkompas.presentation.model import Loaded, Presentation, make_slide
 from wijkkompas.sources.errors import SourceError
+from wijkkompas.store import Store
 
 GM = "GM0999"
 
@@ -94,25 +95,25 @@ def test_a_bad_file_is_refused_but_a_bad_slide_only_becomes_a_notice():
 def test_save_list_load_delete(tmp_path):
     pres = Presentation("Politieke markt maart", four_kinds())
     saved = model.save_presentation(tmp_path, pres)
-    assert (tmp_path / "presentaties" / "politieke-markt-maart.json").exists()
+    assert Store(tmp_path).snapshot().has("presentaties/politieke-markt-maart.json")
     assert saved.created and saved.changed
     assert model.load_presentation(tmp_path, "Politieke markt maart").slides == pres.slides
     assert model.load_presentation(tmp_path, "politieke-markt-maart").name == "Politieke markt maart"
     with pytest.raises(SourceError, match="Overschrijven"):
         model.save_presentation(tmp_path, Presentation("politieke markt MAART!", ()))
     model.save_presentation(tmp_path, Presentation("Politieke markt maart", four_kinds()[:1]), overwrite=True)
-    (tmp_path / "presentaties" / "kapot.json").write_text("{")
+    Store(tmp_path).write_document("presentaties/kapot.json", b"{")  # e.g. from an old pack
     listed = model.list_presentations(tmp_path)
     assert (
         list(listed.presentations) == ["politieke-markt-maart"]
         and len(listed.presentations["politieke-markt-maart"].slides) == 1
     )
     assert len(listed.problems) == 1 and "kapot.json" in listed.problems[0]
-    assert (tmp_path / "presentaties" / "kapot.json").read_text() == "{"  # reading never changes a file
+    assert Store(tmp_path).snapshot().read_bytes("presentaties/kapot.json") == b"{"  # reading never changes it
     with pytest.raises(SourceError, match="Er is geen presentatie met de naam 'bestaat niet'"):
         model.load_presentation(tmp_path, "bestaat niet")
     model.delete_presentation(tmp_path, "Politieke markt maart")
-    assert not (tmp_path / "presentaties" / "politieke-markt-maart.json").exists()
+    assert not Store(tmp_path).snapshot().has("presentaties/politieke-markt-maart.json")
     assert not [p for p in (tmp_path / "presentaties").iterdir() if p.name.startswith(".")]  # no temp files left
 
 

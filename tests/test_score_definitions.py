@@ -133,27 +133,28 @@ def test_any_name_and_text_survive_saving(tmp_path_factory, name, caveat, w):
 def test_save_never_loses_what_is_saved(tmp_path):
     d = default_definitions()["leefbaarheid"].with_weights({"overlast": 0.0, "veiligheid": 0.0})
     path = save_definition(tmp_path, d, "Zonder veiligheid", known=KNOWN)
-    assert path == saved_dir(tmp_path) / "zonder-veiligheid.toml"
-    before = path.read_bytes()
+    assert str(path) == "scores/zonder-veiligheid.toml"
+    saved_bytes = lambda: Store(tmp_path).snapshot().read_bytes(str(path))  # noqa: E731
+    before = saved_bytes()
     # Same name again: refused without 'overwrite', file untouched.
     with pytest.raises(SourceError, match="al een opgeslagen score"):
         save_definition(tmp_path, d.with_weights({"fysiek": 2.0}), "zonder veiligheid", known=KNOWN)
-    assert path.read_bytes() == before
+    assert saved_bytes() == before
     # With overwrite: replaced.
     save_definition(tmp_path, d.with_weights({"fysiek": 2.0}), "Zonder veiligheid", overwrite=True, known=KNOWN)
     assert list_saved(tmp_path).definitions["zonder-veiligheid"].theme("fysiek").weight == 2.0
     # An unreadable file with the same name is never overwritten, not even with overwrite=True.
-    broken = saved_dir(tmp_path) / "kapot.toml"
-    broken.write_text("[scores.x\n", encoding="utf-8")
+    Store(tmp_path).write_document("scores/kapot.toml", b"[scores.x\n")  # e.g. from an old pack
     with pytest.raises(SourceError, match="niet te lezen"):
         save_definition(tmp_path, d, "Kapot", overwrite=True, known=KNOWN)
-    assert broken.read_text(encoding="utf-8") == "[scores.x\n"
+    assert Store(tmp_path).snapshot().read_bytes("scores/kapot.toml") == b"[scores.x\n"
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temp_files(tmp_path, monkeypatch):
     d = default_definitions()["veerkracht"]
     path = save_definition(tmp_path, d, "Vast", known=KNOWN)
-    before = path.read_bytes()
+    before = Store(tmp_path).snapshot().read_bytes(str(path))
+    files_before = sorted(p.name for p in saved_dir(tmp_path).iterdir())
 
     def boom(*_a, **_k):
         raise OSError("schijf vol")
@@ -162,22 +163,22 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_files(tmp_path, monkeypa
     with pytest.raises(OSError):
         save_definition(tmp_path, d.with_weights({"zorg": 3.0}), "Vast", overwrite=True, known=KNOWN)
     monkeypatch.undo()
-    assert path.read_bytes() == before
-    assert sorted(p.name for p in saved_dir(tmp_path).iterdir()) == ["vast.toml"]
+    assert Store(tmp_path).snapshot().read_bytes(str(path)) == before
+    assert sorted(p.name for p in saved_dir(tmp_path).iterdir()) == files_before  # no temp or orphan files
 
 
 def test_bad_files_in_the_data_dir_are_reported_and_the_rest_still_loads(tmp_path):
     good = save_definition(tmp_path, default_definitions()["veerkracht"], "Goed", known=KNOWN)
-    folder = saved_dir(tmp_path)
+    store = Store(tmp_path)
     files = {
         "kapot.toml": "[scores.x\n",
         "onbekend.toml": toml_with(indicator="bestaat_niet"),
         "negatief.toml": toml_with(weight="-2.0"),
         "nul.toml": toml_with(theme_weight="0.0"),
     }
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    (folder / "binair.toml").write_bytes(b"\xff\xfe\x00garbage")
+    for name, text in files.items():  # e.g. from an old pack or an older Wijkkompas
+        store.write_document(f"scores/{name}", text.encode("utf-8"))
+    store.write_document("scores/binair.toml", b"\xff\xfe\x00garbage")
     saved = list_saved(tmp_path, known=KNOWN)
     assert list(saved.definitions) == ["goed"]
     assert len(saved.problems) == 5
@@ -187,8 +188,8 @@ def test_bad_files_in_the_data_dir_are_reported_and_the_rest_still_loads(tmp_pat
     assert "bestaat_niet" in joined and "negatief" in joined and "niet gewijzigd" in joined
     # Nothing was changed or removed, and the default definitions still compute.
     for name, text in files.items():
-        assert (folder / name).read_text(encoding="utf-8") == text
-    assert good.exists()
+        assert store.snapshot().read_bytes(f"scores/{name}").decode("utf-8") == text
+    assert store.snapshot().has(str(good))
     assert default_definitions()["leefbaarheid"].themes
 
 
@@ -233,12 +234,18 @@ def test_cli_writes_the_csv_and_refuses_bad_definitions(tiny_store_dir, tmp_path
     assert rc == 1 and "1999" in capsys.readouterr().err
 
 
-def test_cli_accepts_a_saved_definition(tiny_store_dir, tmp_path):
+@pytest.mark.parametrize("by", ["saved name", "toml file"])
+def test_cli_accepts_a_saved_definition(tiny_store, tmp_path, by):
     d = default_definitions()["veerkracht"].with_weights({"zorg": 0.0})
-    path = save_definition(tmp_path, d, "Zonder zorg", known=KNOWN)
+    if by == "saved name":
+        save_definition(tiny_store, d, "Zonder zorg", known=KNOWN)
+        arg = "Zonder zorg"
+    else:
+        arg = str(tmp_path / "zonder-zorg.toml")
+        Path(arg).write_text(to_toml(d), encoding="utf-8")
     out = tmp_path / "eigen.csv"
-    rc = main(["--data-dir", str(tiny_store_dir), "scores", "--gemeente", "GM0999", "--year", "2024",
-               "--level", "buurt", "--definition", str(path), "--out", str(out)])  # fmt: skip
+    rc = main(["--data-dir", str(tiny_store.data_dir), "scores", "--gemeente", "GM0999", "--year", "2024",
+               "--level", "buurt", "--definition", arg, "--out", str(out)])  # fmt: skip
     assert rc == 0
     import pandas as pd
 

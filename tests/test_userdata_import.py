@@ -23,7 +23,7 @@ from wijkkompas.userdata import (
     persist,
     reimport_all,
 )
-from wijkkompas.userdata.persist import STATUS_COMPUTED, STATUS_INCOMPLETE, registry_path
+from wijkkompas.userdata.persist import REGISTRY, STATUS_COMPUTED, STATUS_INCOMPLETE
 from wijkkompas.userdata.service import inhabitants
 
 
@@ -62,7 +62,7 @@ def test_import_stores_figures_metadata_and_the_file(tiny_store):
     assert row["source_key"] == "meldingen_2024.csv › Meldingen"
     # Metadata, the kept file, and CBS untouched.
     assert (tiny_store.data_dir / up.raw_path).read_bytes() == data
-    assert registry_path(tiny_store).exists()
+    assert tiny_store.snapshot().has(REGISTRY)
     after = tiny_store.load_values()
     pd.testing.assert_frame_equal(
         after[~after["source_table"].str.startswith("eigen:")]
@@ -126,29 +126,29 @@ def test_a_failure_half_way_leaves_every_file_byte_identical(tiny_store, monkeyp
     def broken(*_a, **_k):
         raise OSError("schijf vol")
 
-    monkeypatch.setattr(persist, "_write_registry", broken)  # fails after the store was already written
+    monkeypatch.setattr(persist, "_registry_payload", broken)  # fails after the figures were already written
     with pytest.raises(SourceError, match="Er is niets veranderd"):
         import_analysis(tiny_store, analysis, data)
     assert snapshot(tiny_store.data_dir) == before
 
 
 def test_a_failure_inside_the_store_write_is_rolled_back(tiny_store, monkeypatch):
-    import wijkkompas.store as store_mod
+    import wijkkompas.store.core as store_mod
 
     name, data = mf.years_in_rows_csv()  # touches two year files
     before = snapshot(tiny_store.data_dir)
     analysis = check_file(data, name, tiny_store)
-    real = store_mod.atomic_write_json
+    real = store_mod.atomic_write_bytes
 
-    def fail_on_manifest(path, payload):
+    def fail_on_manifest(path, data):
         if Path(path).name == "manifest.json":
             raise OSError("stroom uitgevallen")
-        return real(path, payload)
+        return real(path, data)
 
-    monkeypatch.setattr(store_mod, "atomic_write_json", fail_on_manifest)
+    monkeypatch.setattr(store_mod, "atomic_write_bytes", fail_on_manifest)
     with pytest.raises(SourceError):
         import_analysis(tiny_store, analysis, data)
-    monkeypatch.setattr(store_mod, "atomic_write_json", real)
+    monkeypatch.setattr(store_mod, "atomic_write_bytes", real)
     assert snapshot(tiny_store.data_dir) == before
     assert tiny_store.verify() == []
 
@@ -304,14 +304,17 @@ def test_cli_exit_codes(tiny_store, tmp_path, capsys):
     assert code == 2 and "--column" in err
 
 
-def test_store_rebuild_brings_uploads_back(tiny_store):
-    from wijkkompas.ingest import rebuild
+def test_a_damaged_upload_file_heals_from_the_kept_upload(tiny_store):
+    from wijkkompas.repair import heal
 
     name, data = mf.dutch_excel_csv()
-    import_file(tiny_store, data, name, privacy_threshold=500)
+    _a, up = import_file(tiny_store, data, name, privacy_threshold=500)
     before = eigen_values(tiny_store).sort_values(["indicator", "region_code"]).reset_index(drop=True)
-    tiny_store.values_path(2024).write_bytes(b"kapot")  # a damaged CBS year triggers a full rebuild
-    report = rebuild(tiny_store)
-    assert report.problems == []
+    cbs_before = tiny_store.load_values(years=2023)
+    damaged = tiny_store.path_of(tiny_store.source_name(2024, up.source_table))
+    damaged.write_bytes(b"kapot")
+    report = heal(tiny_store)
+    assert report.damaged == [tiny_store.source_name(2024, up.source_table)] and not report.lost, report.lines()
+    pd.testing.assert_frame_equal(tiny_store.load_values(years=2023), cbs_before)
     after = eigen_values(tiny_store).sort_values(["indicator", "region_code"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(after, before)

@@ -8,6 +8,7 @@ came from. A missing value stays missing, with the reason in `status`; it never 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,10 +29,13 @@ from wijkkompas.catalogue.catalogue import (
     load_catalogue,
     match_year,
 )
+from wijkkompas.errors import StoreCorrupt
 from wijkkompas.geo import prepare_for_map, split_levels
 from wijkkompas.sources.errors import SourceError
 from wijkkompas.sources.folder import FolderContents, FolderSource, RawTable
-from wijkkompas.store import STATUS_OK, Store, atomic_write_json
+from wijkkompas.store import STATUS_OK, Snapshot, Store, atomic_write_bytes
+from wijkkompas.store.files import file_sha256
+from wijkkompas.store.snapshot import CBS_COLUMNS
 
 GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
 STATUS_SECRET = "geheim"
@@ -428,11 +432,14 @@ def ingest(
     progress: Callable[[str, float], None] | None = None,
     log_source: str | None = None,
     record_log: bool = True,
+    keep_copy: bool = True,
 ) -> IngestReport:
     """Read a folder of wire files and put the chosen gemeenten and years in the store.
 
-    Each table is written on its own: one bad year does not stop the others, and what is already in
-    the store stays until its replacement is completely written.
+    Each table is harmonised on its own (one bad year does not stop the others), and everything is
+    committed as one new store version: a crash half-way leaves the previous version untouched.
+    A folder outside the data directory is first copied into `raw/` (`keep_copy`), so the store can
+    always be rebuilt from what it was built from, even after the folder was moved or deleted.
     """
     catalogue = catalogue or load_catalogue()
     gemeenten = _validate_gemeenten(gemeenten)
@@ -441,9 +448,12 @@ def ingest(
     say("Bestanden lezen", 0.0)
     if isinstance(source, FolderContents):
         contents = source
+        origin = log_source or "onbekend"
     else:
         table_years = {t.id: t.year for t in catalogue.kwb_years.values()}
-        contents = FolderSource(source, table_years).read()
+        folder = FolderSource(source, table_years)
+        contents = folder.read()
+        origin = log_source or (keep_raw_copy(folder, store) if keep_copy else str(Path(source).resolve()))
     report.problems += contents.problems
     report.skipped += contents.skipped
 
@@ -458,44 +468,74 @@ def ingest(
                 )
     geometry_names = _geometry_names(contents, gemeenten)
     tables = sorted(contents.tables.values(), key=lambda t: t.table_id)
-    for i, raw in enumerate(tables):
-        kind = "crime" if raw.table_id.upper() == catalogue.crime_table.upper() else "kwb"
-        year = catalogue.year_of_table(raw.table_id) if kind == "kwb" else _year_from_files(raw)
-        if year is None:
-            report.skipped.append(
-                f"Tabel {raw.table_id} is geen bekende tabel van Kerncijfers wijken en buurten; niet ingelezen."
+    with store.transaction():
+        for i, raw in enumerate(tables):
+            kind = "crime" if raw.table_id.upper() == catalogue.crime_table.upper() else "kwb"
+            year = catalogue.year_of_table(raw.table_id) if kind == "kwb" else _year_from_files(raw)
+            if year is None:
+                report.skipped.append(
+                    f"Tabel {raw.table_id} is geen bekende tabel van Kerncijfers wijken en buurten; niet ingelezen."
+                )
+                continue
+            if years and year not in years:
+                continue
+            say(f"{year}: tabel {raw.table_id} verwerken", 0.1 + 0.6 * i / max(len(tables), 1))
+            try:
+                report.loaded.append(_ingest_table(raw, year, kind, store, catalogue, gemeenten, geometry_names))
+                report.skipped.extend(dict.fromkeys(raw.notes))
+            except SourceError as exc:
+                report.problems.append(str(exc))
+        if not report.loaded and not contents.tables and not contents.geometries:
+            report.problems.append(
+                f"In {source} zijn geen CBS-bestanden gevonden. Verwacht: KWB-tabellen (CSV of OData-JSON) en/of "
+                "kaartbestanden (GeoJSON/TopoJSON)."
             )
-            continue
-        if years and year not in years:
-            continue
-        say(f"{year}: tabel {raw.table_id} verwerken", 0.1 + 0.6 * i / max(len(tables), 1))
-        try:
-            report.loaded.append(_ingest_table(raw, year, kind, store, catalogue, gemeenten, geometry_names))
-            report.skipped.extend(dict.fromkeys(raw.notes))
-        except SourceError as exc:
-            report.problems.append(str(exc))
-    if not report.loaded and not contents.tables and not contents.geometries:
-        report.problems.append(
-            f"In {source} zijn geen CBS-bestanden gevonden. Verwacht: KWB-tabellen (CSV of OData-JSON) en/of "
-            "kaartbestanden (GeoJSON/TopoJSON)."
-        )
-    say("Kaartgrenzen voorbereiden", 0.75)
-    report.geometry += _ingest_geometries(contents, store, gemeenten, years)
-    entries = [
-        {
-            "source": log_source or (str(Path(source).resolve()) if not isinstance(source, FolderContents) else "onbekend"),
-            "gemeenten": gemeenten,
-            "year": item["year"],
-            "table": item["table"],
-            "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "values": item["values"],
-        }
-        for item in report.loaded
-    ]
-    if entries and record_log:
-        store.append_log(entries)
+        say("Kaartgrenzen voorbereiden", 0.75)
+        report.geometry += _ingest_geometries(contents, store, gemeenten, years)
+        entries = [
+            {
+                "source": origin,
+                "kind": "map",
+                **({"original_source": str(Path(source).resolve())} if not isinstance(source, FolderContents) else {}),
+                "gemeenten": gemeenten,
+                "year": item["year"],
+                "table": item["table"],
+                "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "values": item["values"],
+            }
+            for item in report.loaded
+        ]
+        if entries and record_log:
+            store.append_log(entries)
     say("Klaar", 1.0)
     return report
+
+
+def keep_raw_copy(folder: FolderSource, store: Store) -> str:
+    """Copy the wire files of a folder into `raw/bronnen/` once; return the copy's path relative to the data dir.
+
+    Why: the ingest log must name something the store can rebuild from. A folder on a USB stick or
+    in Downloads is gone tomorrow; the copy is not. Files already under the data dir are not copied.
+    The copy's name holds a hash of its contents, so loading the same folder twice makes one copy.
+    """
+    data_dir = store.data_dir.resolve()
+    root = folder.root.resolve()
+    if root == data_dir or data_dir in root.parents:
+        return root.relative_to(data_dir).as_posix()
+    files = list(folder.files())
+    base = root if root.is_dir() else root.parent
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(base).as_posix().encode("utf-8") + b"\0" + file_sha256(path).encode("ascii"))
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", root.name)[:40] or "map"
+    rel = f"raw/bronnen/{name}-{digest.hexdigest()[:12]}"
+    target = store.data_dir / rel
+    if not (target / ".compleet").exists():
+        for path in files:
+            dest = target / path.relative_to(base)
+            atomic_write_bytes(dest, path.read_bytes())
+        atomic_write_bytes(target / ".compleet", b"")
+    return rel if root.is_dir() else f"{rel}/{root.name}"
 
 
 def _year_from_files(raw: RawTable) -> int | None:
@@ -572,37 +612,30 @@ def _ingest_table(
 
 def _save_extra_indicators(store: Store, extra: dict[str, Indicator]) -> None:
     """Metadata of CBS columns without a catalogue entry, so every column is usable under its CBS title."""
-    import json
-
-    path = store.root / "cbs_columns.json"
-    current = {}
-    if path.exists():
-        try:
-            current = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            current = {}
-    for ident, ind in extra.items():
-        current[ident] = {
-            "label": ind.label,
-            "unit": ind.unit,
-            "theme": ind.theme,
-            "decimals": ind.decimals,
-            "definition": ind.definition,
-            "key": list(ind.key),
-        }
-    with store.lock():
-        atomic_write_json(path, current)
+    if not extra:
+        return
+    with store.transaction() as tx:
+        current = tx.view().read_json(CBS_COLUMNS, {})
+        current = dict(current) if isinstance(current, dict) else {}
+        for ident, ind in extra.items():
+            current[ident] = {
+                "label": ind.label,
+                "unit": ind.unit,
+                "theme": ind.theme,
+                "decimals": ind.decimals,
+                "definition": ind.definition,
+                "key": list(ind.key),
+            }
+        tx.put_json(CBS_COLUMNS, current)
 
 
-def load_extra_indicators(store: Store) -> list[Indicator]:
-    import json
-
-    path = store.root / "cbs_columns.json"
-    if not path.exists():
-        return []
+def load_extra_indicators(store: Store | Snapshot) -> list[Indicator]:
+    snap = store.snapshot() if isinstance(store, Store) else store
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
+        data = snap.read_json(CBS_COLUMNS, {})
+    except StoreCorrupt:
+        return []
+    if not isinstance(data, dict):
         return []
     return [
         Indicator(
@@ -648,38 +681,3 @@ def _nearest_needed(year: int, years: Sequence[int], contents: FolderContents) -
     """Keep a map year outside `years` when it is the closest map to a requested year."""
     map_years = sorted({g.year for g in contents.geometries})
     return any(min(map_years, key=lambda y: abs(y - want)) == year for want in years)
-
-
-def rebuild(store: Store, progress: Callable[[str, float], None] | None = None) -> IngestReport:
-    """Rebuild a damaged store from the raw files its ingest log names."""
-    log = store.ingest_log()
-    report = IngestReport()
-    bad = store.data_dir / "beschadigd"
-    bad.mkdir(parents=True, exist_ok=True)
-    for folder in (store.root / "values", store.root / "eigen_values", store.geo_root):
-        if folder.exists():
-            for p in folder.rglob("*.parquet"):
-                p.rename(bad / f"{p.parent.name}_{p.name}")
-    if store.regions_path.exists():
-        store.regions_path.rename(bad / "regions.parquet")
-    with store.lock():
-        atomic_write_json(store.manifest_path, {"store_version": 1, "files": {}})
-    done = set()
-    for entry in log:
-        key = (entry.get("source"), tuple(entry.get("gemeenten") or ()))
-        if key in done:
-            continue
-        done.add(key)
-        src = Path(entry["source"])
-        if not src.exists():
-            report.problems.append(f"De bron {src} is er niet meer; die gegevens kunnen niet opnieuw worden opgebouwd.")
-            continue
-        sub = ingest(src, store, entry.get("gemeenten"), progress=progress, log_source=entry["source"], record_log=False)
-        report.loaded += sub.loaded
-        report.geometry += sub.geometry
-        report.problems += sub.problems
-    # Uploaded figures are rebuilt from their kept files, with the choices made at upload time.
-    from wijkkompas.userdata import reimport_all
-
-    report.problems += reimport_all(store)
-    return report

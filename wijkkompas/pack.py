@@ -27,14 +27,12 @@ import hashlib
 import io
 import json
 import re
-import shutil
 import stat
-import tempfile
 import tomllib
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -47,21 +45,15 @@ import pyarrow.parquet as pq
 from wijkkompas import STORE_VERSION, __version__
 from wijkkompas.formatting import nl_number
 from wijkkompas.sources.errors import SourceError
-from wijkkompas.store import (
-    REGION_COLUMNS,
-    VALUE_COLUMNS,
-    Store,
-    StoreCorrupt,
-    _parquet_bytes,
-    _plain,
-    _sort_dictionary_table,
-    atomic_write_bytes,
-    atomic_write_json,
-)
+from wijkkompas.store import REGION_COLUMNS, VALUE_COLUMNS, Snapshot, Store, StoreCorrupt, atomic_write_bytes
+from wijkkompas.store.core import geometry_bytes
+from wijkkompas.store.snapshot import CBS_COLUMNS, INGEST_LOG, REGIONS, values_name
+from wijkkompas.store.tables import parquet_bytes, plain, sort_dictionary_table
 
 FORMAT = "wijkkompas-pakket"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+REGISTRY = "eigen/uploads.json"
 MAX_TOTAL_BYTES = 4 * 1024**3  # refuse packs that claim more (a zip bomb would)
 GEMEENTE_CODE = re.compile(r"^GM\d{4}$")
 GEO_LEVELS = ("buurt", "wijk", "gemeente")
@@ -157,46 +149,24 @@ class PackSummary:
         return out + list(self.notes)
 
 
-def _values_slice(store: Store, year: int, gemeenten: Sequence[str]) -> pa.Table | None:
+def _values_slice(snap: Snapshot, year: int, gemeenten: Sequence[str]) -> pa.Table | None:
     """The stored rows of these gemeenten plus Nederland for one year (None when the gemeenten have none)."""
-    path = store.values_path(year)
-    parts = [store._read_parquet(p, filters=[("gemeente_code", "in", list(gemeenten))]) for p in store.year_files(year)]
+    files = snap.year_files(year)
+    parts = [snap.read_table(p, filters=[("gemeente_code", "in", list(gemeenten))]) for p in files]
     parts = [t.cast(parts[0].schema) for t in parts if t.num_rows]
     if not parts:
         return None
     own = pa.concat_tables(parts).unify_dictionaries() if len(parts) > 1 else parts[0]
-    nl = _nederland_rows(store, path) if path in store.year_files(year) else own.schema.empty_table()
-    table = pa.concat_tables([own, nl]).unify_dictionaries() if nl.num_rows else own
-    return _sort_dictionary_table(table.combine_chunks(), ["gemeente_code", "level", "region_code", "indicator"])
+    main = values_name(year)
+    nl = _nederland_rows(snap, main) if main in files else own.schema.empty_table()
+    table = pa.concat_tables([own, nl.cast(own.schema)]).unify_dictionaries() if nl.num_rows else own
+    return sort_dictionary_table(table.combine_chunks(), ["gemeente_code", "level", "region_code", "indicator"])
 
 
-def _nederland_rows(store: Store, path: Path) -> pa.Table:
-    """The Nederland rows of a year file, reading only the row groups that can hold them.
-
-    Why not a filter on `level`: files are sorted by gemeente, so every row group's level range spans
-    'buurt'…'wijk' and such a filter reads the whole (national) file. Nederland rows have no gemeente
-    code, so only row groups whose gemeente_code statistics count nulls can hold them.
-    """
-    pf = store._parquet_file(path)
-    meta = pf.metadata
-    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
-    col = names.index("gemeente_code")
-    groups = []
-    for g in range(meta.num_row_groups):
-        stats = meta.row_group(g).column(col).statistics
-        if stats is None or stats.null_count is None or stats.null_count > 0:
-            groups.append(g)
-    if not groups:
-        return pf.schema_arrow.empty_table()
-    table = pf.read_row_groups(groups)
+def _nederland_rows(snap: Snapshot, logical: str) -> pa.Table:
+    """The Nederland rows of a year file, reading only the row groups that can hold them (see Snapshot.read_table)."""
+    table = snap.read_table(logical, gemeente_null=True)
     return table.filter(pc.equal(table["level"].cast(pa.string()), "nederland"))
-
-
-def _geometry_bytes(frame: gpd.GeoDataFrame) -> bytes:
-    """Same encoding as Store.replace_geometry, so the file reads back identically."""
-    sink = pa.BufferOutputStream()
-    frame.to_parquet(sink, geometry_encoding="geoarrow", compression="zstd", index=False, write_covering_bbox=False)
-    return sink.getvalue().to_pybytes()
 
 
 def _relevant_log(log: Iterable[Mapping], gemeenten: Sequence[str], years: Sequence[int]) -> list[dict]:
@@ -213,12 +183,13 @@ def _relevant_log(log: Iterable[Mapping], gemeenten: Sequence[str], years: Seque
     return out
 
 
-def _read_json_file(path: Path) -> object:
+def _read_doc(snap: Snapshot, logical: str) -> object:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        return snap.read_json(logical)
+    except StoreCorrupt as exc:
         raise SourceError(
-            f"{path} kan niet worden gelezen ({exc}). Herstel of verwijder dat bestand en probeer het opnieuw."
+            f"{logical} kan niet worden gelezen ({exc.reason}). Open de startpagina (die herstelt de opslag) en probeer "
+            "het opnieuw."
         ) from exc
 
 
@@ -232,10 +203,10 @@ def _presentation_gemeenten(data: bytes) -> tuple[str, ...] | None:
 
 
 def build_pack(
-    data_dir: Path | str, gemeenten: Sequence[str], *, created: str | None = None
+    data_dir: Path | str | Store, gemeenten: Sequence[str], *, created: str | None = None
 ) -> tuple[bytes, PackSummary]:
     """The pack for `gemeenten` as zip bytes, and a summary. Raises SourceError (Dutch) when it cannot."""
-    store = Store(data_dir)
+    snap = data_dir.snapshot() if isinstance(data_dir, Store) else Store(data_dir).snapshot()
     gms = list(dict.fromkeys(g.strip().upper() for g in gemeenten if g and g.strip()))
     if not gms:
         raise SourceError("Kies minstens één gemeente voor het pakket, bijvoorbeeld --gemeente GM0164.")
@@ -245,8 +216,8 @@ def build_pack(
                 f"'{g}' is geen gemeentecode. Een gemeentecode is GM met vier cijfers, bijvoorbeeld GM0164 (Hengelo)."
             )
     try:
-        loaded = store.gemeenten()
-        problems = [p for p in store.verify()]
+        loaded = snap.gemeenten()
+        problems = [p for p in snap.verify()]
     except StoreCorrupt as exc:
         raise SourceError(
             f"De opslag is beschadigd ({exc.path.name}: {exc.reason}). Herstel die eerst (python -m wijkkompas status)."
@@ -262,47 +233,45 @@ def build_pack(
         first = problems[0]
         raise SourceError(
             f"Een opgeslagen bestand is beschadigd ({first.path.name}: {first.reason}); er is niets ingepakt. "
-            "Open de app (die bouwt de gegevens opnieuw op) of lees de gegevens opnieuw in."
+            "Open de startpagina (die herstelt de opslag) of lees de gegevens opnieuw in."
         )
 
     files: dict[str, bytes] = {}
     years: list[int] = []
     n_values = 0
-    for year in store.years():
-        table = _values_slice(store, year, gms)
+    for year in snap.years():
+        table = _values_slice(snap, year, gms)
         if table is None:
             continue
-        files[f"store/values/{year}.parquet"] = _parquet_bytes(table)
+        files[f"store/values/{year}.parquet"] = parquet_bytes(table)
         years.append(year)
         n_values += table.num_rows
     if not years:
         raise SourceError(f"Voor {', '.join(gms)} zijn geen cijfers geladen; er is niets ingepakt.")
-    regions = store.regions(gemeenten=gms)
-    all_regions = store.regions()
+    regions = snap.regions(gemeenten=gms)
+    all_regions = snap.regions()
     nl_regions = all_regions[all_regions["level"] == "nederland"]
     regions = pd.concat([regions, nl_regions], ignore_index=True) if not nl_regions.empty else regions
     regions = regions[regions["year"].isin(years)]
     table = pa.Table.from_pandas(regions[REGION_COLUMNS], preserve_index=False)
-    files["store/regions.parquet"] = _parquet_bytes(table)
+    files["store/regions.parquet"] = parquet_bytes(table)
     geometry = []
     for level in GEO_LEVELS:
-        for year in store.geometry_years(level):
-            frame = store.geometry(year, level, gms)
+        for year in snap.geometry_years(level):
+            frame = snap.geometry(year, level, gms)
             if frame.empty:
                 continue
             frame = frame.sort_values(["gemeente_code", "region_code"])
-            files[f"geo/{year}/{level}.parquet"] = _geometry_bytes(frame)
+            files[f"geo/{year}/{level}.parquet"] = geometry_bytes(frame)
             geometry.append(f"{year} {level}")
-    cbs_columns = store.root / "cbs_columns.json"
-    if cbs_columns.exists():
-        _read_json_file(cbs_columns)
-        files["store/cbs_columns.json"] = cbs_columns.read_bytes()
+    if snap.has(CBS_COLUMNS):
+        _read_doc(snap, CBS_COLUMNS)
+        files[CBS_COLUMNS] = snap.read_bytes(CBS_COLUMNS)
 
     notes: list[str] = []
     uploads = 0
-    registry = Path(data_dir) / "eigen" / "uploads.json"
-    if registry.exists():
-        payload = _read_json_file(registry)
+    if snap.has(REGISTRY):
+        payload = _read_doc(snap, REGISTRY)
         all_up = payload.get("uploads", {}) if isinstance(payload, Mapping) else {}
         chosen = {}
         for uid, up in (all_up or {}).items():
@@ -310,7 +279,7 @@ def build_pack(
                 continue
             chosen[uid] = up
             raw_rel = str(up.get("raw_path") or "")
-            raw = Path(data_dir) / raw_rel
+            raw = Path(snap.data_dir) / raw_rel
             if raw_rel and unsafe_name_reason(raw_rel) is None and _allowed(raw_rel) and raw.is_file():
                 files[raw_rel] = raw.read_bytes()
             else:
@@ -318,23 +287,21 @@ def build_pack(
                     f"Het bronbestand van '{up.get('file_name', uid)}' ontbreekt; de cijfers zijn wel ingepakt."
                 )
         if chosen:
-            files["eigen/uploads.json"] = json.dumps(
+            files[REGISTRY] = json.dumps(
                 {"version": payload.get("version", 1), "uploads": chosen}, ensure_ascii=False, indent=1
             ).encode("utf-8")
             uploads = len(chosen)
     scores = 0
-    for path in sorted((Path(data_dir) / "scores").glob("*.toml")):
-        rel = f"scores/{path.name}"
+    for rel in snap.names("scores/"):
         if _allowed(rel):
-            files[rel] = path.read_bytes()
+            files[rel] = snap.read_bytes(rel)
             scores += 1
     presentations = 0
-    for path in sorted((Path(data_dir) / "presentaties").glob("*.json")):
-        rel = f"presentaties/{path.name}"
-        data = path.read_bytes()
+    for rel in snap.names("presentaties/"):
+        data = snap.read_bytes(rel)
         used = _presentation_gemeenten(data)
         if used is None:
-            notes.append(f"Presentatie {path.name} is niet te lezen en is niet ingepakt.")
+            notes.append(f"Presentatie {PurePosixPath(rel).name} is niet te lezen en is niet ingepakt.")
             continue
         if _allowed(rel) and (not used or set(used) & set(gms)):
             files[rel] = data
@@ -349,7 +316,7 @@ def build_pack(
         "gemeenten": gms,
         "gemeente_names": {g: names.get(g, g) for g in gms},
         "years": years,
-        "log": _relevant_log(store.ingest_log(), gms, years),
+        "log": _relevant_log(snap.ingest_log(), gms, years),
         "files": [{"path": p, "sha256": _sha(d), "bytes": len(d)} for p, d in sorted(files.items())],
     }
     buf = io.BytesIO()
@@ -401,6 +368,7 @@ class Pack:
     manifest: Mapping
     files: Mapping[str, bytes]
     source: str = "het pakket"
+    raw: bytes | None = field(default=None, repr=False, compare=False)  # the zip itself, kept on install
 
     @property
     def gemeenten(self) -> tuple[str, ...]:
@@ -575,7 +543,7 @@ def read_pack(source: bytes | Path | str, *, label: str | None = None) -> Pack:
                     "Maak het pakket opnieuw of kopieer het nog een keer."
                 )
             files[path] = data
-    pack = Pack(manifest, files, label)
+    pack = Pack(manifest, files, label, _pack_bytes(source))
     _check_contents(pack)
     return pack
 
@@ -707,19 +675,19 @@ def _newer_here(local: datetime | None, packed: datetime | None) -> bool:
     return local is None or packed is None or local >= packed
 
 
-def find_conflicts(pack: Pack, data_dir: Path | str) -> list[Conflict]:
+def find_conflicts(pack: Pack, data_dir: Path | str | Store) -> list[Conflict]:
     """What installing `pack` would overwrite that is newer here (or of unknown age)."""
-    data_dir = Path(data_dir)
-    store = Store(data_dir)
+    store = data_dir if isinstance(data_dir, Store) else Store(data_dir)
     out: list[Conflict] = []
     try:
-        here = store.regions(gemeenten=list(pack.gemeenten)) if not store.is_empty() else None
+        snap = store.snapshot()
+        here = snap.regions(gemeenten=list(pack.gemeenten)) if not snap.is_empty() else None
     except StoreCorrupt as exc:
         raise SourceError(
             f"De opslag op deze computer is beschadigd ({exc.path.name}: {exc.reason}). Open eerst de app (die herstelt de "
             "opslag) en installeer het pakket daarna opnieuw."
         ) from exc
-    log_here = store.ingest_log()
+    log_here = snap.ingest_log()
     log_pack = pack.manifest.get("log") or []
     if here is not None and not here.empty:
         present = here[here["level"] == "gemeente"][["region_code", "year"]].drop_duplicates()
@@ -740,11 +708,8 @@ def find_conflicts(pack: Pack, data_dir: Path | str) -> list[Conflict]:
                         f"{nl_time(t_pack.isoformat()) if t_pack else 'onbekend'}.",
                     ))  # fmt: skip
     if "eigen/uploads.json" in pack.files:
-        reg_path = data_dir / "eigen" / "uploads.json"
-        local_ups = {}
-        if reg_path.exists():
-            payload = _read_json_file(reg_path)
-            local_ups = payload.get("uploads", {}) if isinstance(payload, dict) else {}
+        payload = _read_doc(snap, REGISTRY)
+        local_ups = payload.get("uploads", {}) if isinstance(payload, dict) else {}
         for uid, up in json.loads(pack.files["eigen/uploads.json"])["uploads"].items():
             mine = local_ups.get(uid)
             if not isinstance(mine, dict) or mine.get("sha256") == up.get("sha256"):
@@ -753,10 +718,9 @@ def find_conflicts(pack: Pack, data_dir: Path | str) -> list[Conflict]:
                 out.append(Conflict("eigen", uid, f"Eigen gegevens '{mine.get('file_name', uid)}': op deze computer van "
                                     f"{nl_time(mine.get('uploaded'))}, in het pakket van {nl_time(up.get('uploaded'))}."))  # fmt: skip
     for path, data in sorted(pack.files.items()):
-        target = data_dir / path
-        if not (path.startswith(("scores/", "presentaties/")) and target.is_file()):
+        if not (path.startswith(("scores/", "presentaties/")) and snap.has(path)):
             continue
-        mine = target.read_bytes()
+        mine = snap.read_bytes(path)
         if mine == data:
             continue
         if path.startswith("scores/"):
@@ -795,135 +759,157 @@ class ImportResult:
         return [*self.pack.lines(), f"Geïnstalleerd: {len(self.written)} bestand(en) bijgewerkt."]
 
 
-class _Snapshot:
-    """The bytes of every file the install touches, to put back exactly when it fails half-way."""
-
-    def __init__(self, paths: Iterable[Path]) -> None:
-        self.saved = {p: (p.read_bytes() if p.exists() else None) for p in dict.fromkeys(paths)}
-        self.new_dirs: list[Path] = []
-        for p in self.saved:
-            d = p.parent
-            while not d.exists():
-                self.new_dirs.append(d)
-                d = d.parent
-
-    def restore(self) -> None:
-        for path, data in self.saved.items():
-            with contextlib.suppress(OSError):
-                if data is None:
-                    path.unlink(missing_ok=True)
-                elif not path.exists() or path.read_bytes() != data:
-                    atomic_write_bytes(path, data)
-        for folder in sorted(set(self.new_dirs), key=lambda d: -len(d.parts)):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+PACKS_DIR = "raw/packs"
+STORE_PARTS = ("store/values/", "store/regions.parquet", "geo/", CBS_COLUMNS)
 
 
-def _merge_store(pack: Pack, data_dir: Path, staging: Path) -> dict[str, bytes]:
-    """Merge the pack's store slice into a copy of the touched store files; return changed files by path.
-
-    The copy holds only the files the merge reads (the manifest, the pack's years, regions, the pack's
-    map years); `Store.replace` does the merge exactly as an ingest would.
-    """
-    live = Store(data_dir)
-    manifest = live.manifest() if live.manifest_path.exists() else {"store_version": STORE_VERSION, "files": {}}
-    needed = ["store/regions.parquet"] + [p for p in pack.files if p.startswith(("store/values/", "geo/"))]
-    needed += [p for p in manifest["files"] if p.startswith("store/eigen_values/")]  # uploads live in files of their own
-    for rel in needed:
-        src = data_dir / rel
-        if rel in manifest["files"] and src.exists():
-            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, staging / rel)
-    (staging / "store").mkdir(parents=True, exist_ok=True)
-    atomic_write_json(staging / "store" / "manifest.json", manifest)
-    stage = Store(staging)
+def _install_store_slice(pack: Pack, store: Store, only: set[str] | None) -> None:
+    """Merge the pack's figures, regions and maps into the store, exactly as an ingest would (`Store.replace`)."""
     frames = [
-        _plain(_parquet(d, p, pack.source)).to_pandas()
+        plain(_parquet(d, p, pack.source)).to_pandas()
         for p, d in sorted(pack.files.items())
-        if p.startswith("store/values/")
+        if p.startswith("store/values/") and (only is None or p in only or REGIONS in only)
     ]
     values = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
     regions = (
-        _parquet(pack.files["store/regions.parquet"], "store/regions.parquet", pack.source).to_pandas()
-        if "store/regions.parquet" in pack.files
+        _parquet(pack.files[REGIONS], REGIONS, pack.source).to_pandas()
+        if REGIONS in pack.files and (only is None or REGIONS in only or frames)
         else pd.DataFrame(columns=REGION_COLUMNS)
     )
     if not values.empty:
         tables = sorted({str(t) for t in values["source_table"].dropna().unique()})
-        stage.replace(
+        store.replace(
             values[VALUE_COLUMNS], regions[REGION_COLUMNS], source_tables=tables, gemeenten=list(pack.gemeenten)
         )
     for path, data in sorted(pack.files.items()):
-        if path.startswith("geo/"):
+        if path.startswith("geo/") and (only is None or path in only or REGIONS in only):
             _, year, name = path.split("/")
             frame = gpd.read_parquet(io.BytesIO(data))
-            stage.replace_geometry(int(year), PurePosixPath(name).stem, frame, list(pack.gemeenten))
-    new_manifest = stage.manifest()
-    changed: dict[str, bytes] = {}
-    for rel, entry in new_manifest["files"].items():
-        old = manifest["files"].get(rel)
-        if old is None or old.get("sha256") != entry["sha256"]:
-            changed[rel] = (staging / rel).read_bytes()
-    changed["store/manifest.json"] = (staging / "store" / "manifest.json").read_bytes()
-    return changed
+            store.replace_geometry(int(year), PurePosixPath(name).stem, frame, list(pack.gemeenten))
 
 
-def _merged_json(target: Path, update) -> bytes | None:
-    current = _read_json_file(target) if target.exists() else None
-    merged = update(current)
-    return None if merged is None else json.dumps(merged, ensure_ascii=False, indent=1, default=str).encode("utf-8")
-
-
-def _plan_other_files(pack: Pack, data_dir: Path, label: str) -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
-    if "store/cbs_columns.json" in pack.files:
-        incoming = json.loads(pack.files["store/cbs_columns.json"])
-
-        def merge_columns(current):
-            base = dict(current) if isinstance(current, dict) else {}
-            extra = {k: v for k, v in (incoming or {}).items() if k not in base} if isinstance(incoming, dict) else {}
-            return {**base, **extra} if extra or not isinstance(current, dict) else None
-
-        data = _merged_json(data_dir / "store" / "cbs_columns.json", merge_columns)
-        if data is not None:
-            out["store/cbs_columns.json"] = data
-
-    def merge_log(current):
-        log = list(current) if isinstance(current, list) else []
-        have = {
-            (e.get("year"), tuple(e.get("gemeenten") or ()), e.get("table"), e.get("loaded_at"))
-            for e in log
-            if isinstance(e, dict)
-        }
-        added = []
-        for e in pack.manifest.get("log") or []:
-            if not isinstance(e, dict):
-                continue
-            key = (e.get("year"), tuple(e.get("gemeenten") or ()), e.get("table"), e.get("loaded_at"))
-            if key in have:
-                continue
-            added.append({**e, "source": f"pakket {label}", "original_source": e.get("source"), "installed_at": _now()})
-        return log + added if added else None
-
-    data = _merged_json(data_dir / "store" / "ingest_log.json", merge_log)
-    if data is not None:
-        out["store/ingest_log.json"] = data
-    if "eigen/uploads.json" in pack.files:
-        incoming = json.loads(pack.files["eigen/uploads.json"])
-
-        def merge_uploads(current):
-            base = dict(current) if isinstance(current, dict) else {"version": incoming.get("version", 1)}
-            ups = dict(base.get("uploads") or {})
-            ups.update(incoming["uploads"])
-            return {**base, "uploads": ups}
-
-        out["eigen/uploads.json"] = _merged_json(data_dir / "eigen" / "uploads.json", merge_uploads)
+def _merge_documents(pack: Pack, tx, label: str, kept: str | None) -> None:
+    """CBS column labels, the log, uploads, saved scores and presentations of the pack, merged into `tx`."""
+    view = tx.view()
+    if CBS_COLUMNS in pack.files:
+        incoming = json.loads(pack.files[CBS_COLUMNS])
+        current = _read_doc(view, CBS_COLUMNS)
+        base = dict(current) if isinstance(current, dict) else {}
+        extra = {k: v for k, v in (incoming or {}).items() if k not in base} if isinstance(incoming, dict) else {}
+        if extra or not isinstance(current, dict):
+            tx.put_json(CBS_COLUMNS, {**base, **extra})
+    log = view.ingest_log()
+    have = {
+        (e.get("year"), tuple(e.get("gemeenten") or ()), e.get("table"), e.get("loaded_at"))
+        for e in log
+        if isinstance(e, dict)
+    }
+    added = []
+    for e in pack.manifest.get("log") or []:
+        if not isinstance(e, dict):
+            continue
+        key = (e.get("year"), tuple(e.get("gemeenten") or ()), e.get("table"), e.get("loaded_at"))
+        if key in have:
+            continue
+        added.append({**e, "source": kept or f"pakket {label}", "kind": "pack", "original_source": e.get("source"),
+                      "pack_label": label, "installed_at": _now()})  # fmt: skip
+    if added:
+        tx.put_json(INGEST_LOG, log + added)
+    if REGISTRY in pack.files:
+        incoming = json.loads(pack.files[REGISTRY])
+        current = _read_doc(view, REGISTRY)
+        base = dict(current) if isinstance(current, dict) else {"version": incoming.get("version", 1)}
+        ups = dict(base.get("uploads") or {})
+        ups.update(incoming["uploads"])
+        tx.put_json(REGISTRY, {**base, "uploads": ups})
     for path, data in pack.files.items():
-        if path.startswith(("raw/eigen/", "scores/", "presentaties/")):
-            target = data_dir / path
-            if not target.exists() or target.read_bytes() != data:
-                out[path] = data
-    return out
+        if path.startswith(("scores/", "presentaties/")) and (not view.has(path) or view.read_bytes(path) != data):
+            tx.put(path, data)
+
+
+def _pack_bytes(source: bytes | Path | str | Pack) -> bytes | None:
+    if isinstance(source, Pack):
+        return source.raw
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    if isinstance(source, (str, Path)):
+        with contextlib.suppress(OSError):
+            return Path(source).read_bytes()
+    return None
+
+
+def keep_pack(data: bytes, store: Store) -> tuple[str, Path | None]:
+    """Keep an installed pack under `raw/packs/<sha256>.zip` (once), so a damaged store can re-install it.
+
+    Returns its name relative to the data dir, and the path when this call created it (to remove it
+    again when the install fails).
+    """
+    rel = f"{PACKS_DIR}/{_sha(data)}.zip"
+    path = store.raw_file(rel)
+    if path.exists() and path.stat().st_size == len(data):
+        return rel, None
+    atomic_write_bytes(path, data)
+    return rel, path
+
+
+def import_pack(source: bytes | Path | str | Pack, data_dir: Path | str | Store, *, overwrite: bool = False,
+                label: str | None = None, only: set[str] | None = None) -> ImportResult:  # fmt: skip
+    """Check a pack and install it, all or nothing (one store version).
+
+    Returns `installed=False` with the conflicts when this computer has newer data and `overwrite`
+    is False (nothing is written then). Raises SourceError (Dutch) for a bad pack or a failed install;
+    in both cases the store is exactly as it was. The pack itself is kept in `raw/packs/` and the log
+    names it, so a damaged store re-installs itself from it. `only` (a set of store file names)
+    installs just those figures and maps from the pack: how a repair uses a kept pack.
+    """
+    raw = _pack_bytes(source)
+    pack = source if isinstance(source, Pack) else read_pack(source, label=label)
+    store = data_dir if isinstance(data_dir, Store) else Store(data_dir)
+    conflicts = tuple(find_conflicts(pack, store)) if only is None else ()
+    if conflicts and not overwrite:
+        return ImportResult(pack, conflicts, installed=False)
+    name = pack.source.strip("'")
+    kept, written_raw = None, []
+    try:
+        store.data_dir.mkdir(parents=True, exist_ok=True)
+        if raw is not None and only is None:
+            kept, new_file = keep_pack(raw, store)
+            written_raw += [new_file] if new_file else []
+    except OSError as exc:
+        _remove(written_raw)
+        raise SourceError(
+            f"Er kan niet worden geschreven in {store.data_dir} ({exc.strerror}). Er is niets geïnstalleerd."
+        ) from exc
+    try:
+        with store.transaction() as tx:
+            before = dict(tx.files)
+            _install_store_slice(pack, store, only)
+            if only is None:
+                _merge_documents(pack, tx, name, kept)
+                for path, data in sorted(pack.files.items()):
+                    if path.startswith("raw/eigen/"):
+                        target = _inside(store.data_dir, path)
+                        if not target.exists() or target.read_bytes() != data:
+                            if not target.exists():
+                                written_raw.append(target)
+                            atomic_write_bytes(target, data)
+            written = tuple(sorted(k for k, v in tx.files.items() if before.get(k) != v))
+    except SourceError:
+        _remove(written_raw)
+        raise
+    except Exception as exc:
+        _remove(written_raw)
+        raise SourceError(
+            f"Installeren is mislukt ({type(exc).__name__}: {exc}). Alles is teruggezet zoals het was; er is niets veranderd."
+        ) from exc
+    return ImportResult(pack, conflicts, installed=True, written=written)
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for p in paths:
+        with contextlib.suppress(OSError):
+            p.unlink()
+            p.parent.rmdir()
 
 
 def _inside(data_dir: Path, rel: str) -> Path:
@@ -933,53 +919,3 @@ def _inside(data_dir: Path, rel: str) -> Path:
     if target != root and root not in target.parents:
         raise _refuse(f"'{rel}' zou buiten de gegevensmap terechtkomen.")
     return data_dir / rel
-
-
-def import_pack(source: bytes | Path | str | Pack, data_dir: Path | str, *, overwrite: bool = False,
-                label: str | None = None) -> ImportResult:  # fmt: skip
-    """Check a pack and install it, all or nothing.
-
-    Returns `installed=False` with the conflicts when this computer has newer data and `overwrite`
-    is False (nothing is written then). Raises SourceError (Dutch) for a bad pack or a failed install;
-    in both cases the data directory is exactly as it was.
-    """
-    pack = source if isinstance(source, Pack) else read_pack(source, label=label)
-    data_dir = Path(data_dir)
-    conflicts = tuple(find_conflicts(pack, data_dir))
-    if conflicts and not overwrite:
-        return ImportResult(pack, conflicts, installed=False)
-    name = pack.source.strip("'")
-    parent = data_dir.resolve().parent
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{data_dir.name}.pakket-", dir=parent))
-    except OSError as exc:
-        raise SourceError(
-            f"Er kan niet worden geschreven in {parent} ({exc.strerror}). Er is niets geïnstalleerd."
-        ) from exc
-    try:
-        with Store(data_dir).lock():
-            try:
-                planned = _merge_store(pack, data_dir, staging)
-                planned.update(_plan_other_files(pack, data_dir, name))
-            except SourceError:
-                raise
-            except Exception as exc:
-                raise SourceError(
-                    f"Het pakket kan niet worden samengevoegd met de gegevens hier ({type(exc).__name__}: {exc}). Er is niets geïnstalleerd."
-                ) from exc
-            targets = {rel: _inside(data_dir, rel) for rel in planned}
-            snapshot = _Snapshot(targets.values())
-            try:
-                order = [*sorted(rel for rel in planned if rel != "store/manifest.json"), "store/manifest.json"]
-                for rel in order:
-                    atomic_write_bytes(targets[rel], planned[rel])
-            except Exception as exc:
-                snapshot.restore()
-                raise SourceError(
-                    f"Installeren is mislukt ({type(exc).__name__}: {exc}). Alles is teruggezet zoals het was; er is niets veranderd."
-                ) from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    written = tuple(rel for rel in sorted(planned) if rel != "store/manifest.json")
-    return ImportResult(pack, conflicts, installed=True, written=written)

@@ -33,7 +33,8 @@ def register(subparsers) -> None:
     s.add_argument("--year", type=int, required=True, help="jaar van de cijfers, bijv. 2024")
     s.add_argument("--level", choices=["buurt", "wijk"], required=True)
     s.add_argument("--score", default="leefbaarheid", help="leefbaarheid (standaard) of veerkracht")
-    s.add_argument("--definition", help="een eigen scoredefinitie (TOML), bijv. een op de pagina Scores bewaarde")
+    s.add_argument("--definition", help="een eigen scoredefinitie: de naam van een op de pagina Scores bewaarde, of een TOML-bestand",
+    )
     s.add_argument("--method", choices=["z", "percentiel"], help="normalisatie (standaard: uit de definitie)")
     s.add_argument(
         "--reference", choices=["gemeente", "selectie", "alles"],
@@ -46,6 +47,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from wijkkompas.exporting import indicator_catalogue, to_csv_bytes
     from wijkkompas.scores import compute, default_definitions, read_definition_file
+    from wijkkompas.scores.saved import list_saved, slug
     from wijkkompas.sources.errors import SourceError
     from wijkkompas.store import Store, atomic_write_bytes
 
@@ -53,7 +55,8 @@ def run(args) -> int:
     gemeenten = [g.strip().upper() for g in args.gemeente if g.strip()]
     known = set(indicator_catalogue(store).all())
     if args.definition:
-        definition = read_definition_file(args.definition, known=known)
+        saved = list_saved(store, known=known).definitions.get(slug(args.definition))
+        definition = saved if saved is not None else read_definition_file(args.definition, known=known)
     else:
         defaults = default_definitions()
         if args.score not in defaults:

@@ -16,9 +16,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError, StoreCorrupt
+from wijkkompas.store import Snapshot, Store
 
 FORMAT = "wijkkompas-presentatie"
 FORMAT_VERSION = 1
@@ -381,14 +382,6 @@ def from_json_bytes(data: bytes | str, source: str = "het bestand") -> Presentat
 # --------------------------------------------------------------------------- files
 
 
-def folder(data_dir: Path | str) -> Path:
-    return Path(data_dir) / FOLDER
-
-
-def path_for(data_dir: Path | str, name: str) -> Path:
-    return folder(data_dir) / f"{slug(clean_name(name))}.json"
-
-
 @dataclass(frozen=True)
 class Saved:
     """What is on disk: readable presentations by slug, and a Dutch line per file that is not."""
@@ -397,65 +390,75 @@ class Saved:
     problems: list[str] = field(default_factory=list)
 
 
-def list_presentations(data_dir: Path | str) -> Saved:
+def _store(where: Path | str | Store) -> Store:
+    return where if isinstance(where, Store) else Store(where)
+
+
+def _logical(key: str) -> str:
+    return f"{FOLDER}/{key}.json"
+
+
+def list_presentations(data_dir: Path | str | Store | Snapshot) -> Saved:
+    snap = data_dir if isinstance(data_dir, Snapshot) else _store(data_dir).snapshot()
     out: dict[str, Presentation] = {}
     problems: list[str] = []
-    base = folder(data_dir)
-    if not base.is_dir():
-        return Saved()
-    for path in sorted(base.glob("*.json")):
+    for logical in snap.names(f"{FOLDER}/"):
+        name = PurePosixPath(logical)
+        if name.suffix != ".json":
+            continue
         try:
-            out[path.stem] = from_json_bytes(path.read_bytes(), source=path.name)
+            out[name.stem] = from_json_bytes(snap.read_bytes(logical), source=name.name)
         except SourceError as exc:
-            problems.append(f"{exc} Het bestand staat in {base} en is niet gewijzigd.")
-        except OSError as exc:
-            problems.append(f"{path.name} kan niet worden gelezen ({exc.strerror}). Het bestand is niet gewijzigd.")
+            problems.append(f"{exc} Het bestand is niet gewijzigd.")
+        except StoreCorrupt as exc:
+            problems.append(f"{name.name} kan niet worden gelezen ({exc.reason}). Het bestand is niet gewijzigd.")
     return Saved(out, problems)
 
 
-def load_presentation(data_dir: Path | str, name: str) -> Presentation:
+def load_presentation(data_dir: Path | str | Store, name: str) -> Presentation:
     """By name or slug. Raises SourceError (Dutch) when there is no such presentation."""
     key = slug(name or "")
-    path = folder(data_dir) / f"{key}.json"
-    if not key or not path.exists():
-        names = sorted(p.name for p in list_presentations(data_dir).presentations.values())
+    snap = _store(data_dir).snapshot()
+    if not key or not snap.has(_logical(key)):
+        names = sorted(p.name for p in list_presentations(snap).presentations.values())
         known = (
             f" Opgeslagen presentaties: {', '.join(names)}." if names else " Er zijn nog geen presentaties opgeslagen."
         )
         raise SourceError(f"Er is geen presentatie met de naam '{name}'.{known}")
     try:
-        return from_json_bytes(path.read_bytes(), source=path.name)
-    except OSError as exc:
-        raise SourceError(f"{path.name} kan niet worden gelezen ({exc.strerror}).") from exc
+        return from_json_bytes(snap.read_bytes(_logical(key)), source=f"{key}.json")
+    except StoreCorrupt as exc:
+        raise SourceError(f"{key}.json kan niet worden gelezen ({exc.reason}).") from exc
 
 
-def save_presentation(data_dir: Path | str, pres: Presentation, *, overwrite: bool = False) -> Presentation:
+def save_presentation(data_dir: Path | str | Store, pres: Presentation, *, overwrite: bool = False) -> Presentation:
     """Write atomically; refuses (Dutch SourceError) to overwrite another presentation unless asked."""
-    from wijkkompas.store import atomic_write_bytes
-
     name = clean_name(pres.name)
-    path = path_for(data_dir, name)
-    if path.exists() and not overwrite:
-        try:
-            other = from_json_bytes(path.read_bytes(), source=path.name).name
-        except (SourceError, OSError):
-            other = path.stem
-        raise SourceError(
-            f"Er is al een presentatie met de naam '{other}'. Kies een andere naam, of kies 'Overschrijven' om hem te vervangen."
-        )
-    stamp = now_iso()
-    saved = replace(pres, name=name, created=pres.created or stamp, changed=stamp)
-    data = to_json_bytes(saved)
-    from_json_bytes(data, source=path.name)  # a file that would not load again is never written
-    atomic_write_bytes(path, data)
+    logical = _logical(slug(name))
+    with _store(data_dir).transaction() as tx:
+        view = tx.view()
+        if view.has(logical) and not overwrite:
+            try:
+                other = from_json_bytes(view.read_bytes(logical), source=logical).name
+            except (SourceError, StoreCorrupt):
+                other = slug(name)
+            raise SourceError(
+                f"Er is al een presentatie met de naam '{other}'. Kies een andere naam, of kies 'Overschrijven' om hem te vervangen."
+            )
+        stamp = now_iso()
+        saved = replace(pres, name=name, created=pres.created or stamp, changed=stamp)
+        data = to_json_bytes(saved)
+        from_json_bytes(data, source=logical)  # a file that would not load again is never written
+        tx.put(logical, data)
     return saved
 
 
-def delete_presentation(data_dir: Path | str, name: str) -> None:
-    path = folder(data_dir) / f"{slug(name)}.json"
-    if not slug(name) or not path.exists():
-        raise SourceError(f"Er is geen presentatie met de naam '{name}' om te verwijderen.")
-    path.unlink()
+def delete_presentation(data_dir: Path | str | Store, name: str) -> None:
+    logical = _logical(slug(name))
+    with _store(data_dir).transaction() as tx:
+        if not slug(name) or not tx.view().has(logical):
+            raise SourceError(f"Er is geen presentatie met de naam '{name}' om te verwijderen.")
+        tx.remove(logical)
 
 
 # --------------------------------------------------------------------------- against what is loaded
@@ -566,7 +569,7 @@ def loaded_from_store(store, gemeenten: Sequence[str] | None = None, catalogue=N
         for (g, ind), ys in pairs.groupby(["gemeente_code", "indicator"])["year"]:
             indicator_years[(str(g), str(ind))] = frozenset(int(y) for y in ys)
     scores = frozenset(default_definitions())
-    saved = list_saved(store.data_dir)
+    saved = list_saved(store)
     saved_scores = frozenset((d.id, stem) for stem, d in saved.definitions.items())
     labels = {}
     if catalogue is not None:

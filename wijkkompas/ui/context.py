@@ -29,6 +29,15 @@ def version() -> str:
     return get_store().version()
 
 
+def begin_request():
+    """Resolve the store's manifest once for this page run; every read below uses that version.
+
+    Why: a writer (another session, a CLI ingest) may commit while this run reads; reading one pinned
+    version means the page never mixes two versions and never trips over a file a writer replaced.
+    """
+    return get_store().pin()
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _catalogue(data_dir: str, ver: str) -> Catalogue:
     return indicator_catalogue(Store(data_dir))

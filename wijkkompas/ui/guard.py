@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import traceback
 
 import streamlit as st
 
-from wijkkompas.sources.errors import SourceError
-from wijkkompas.store import StoreCorrupt
+from wijkkompas.errors import SourceError, StoreCorrupt
+from wijkkompas.store import wait_notifier
 
 try:  # st.rerun/st.stop/st.switch_page work by raising these: they must pass through
     from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException as _Control
@@ -34,9 +35,22 @@ def _leave_legacy_navigation() -> None:
         st.rerun()
 
 
+RETRY_KEY = "_wk_store_retries"
+FLASH_KEY = "_wk_store_flash"
+
+
+def _show_flash() -> None:
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash:
+        kind, text = flash
+        (st.success if kind == "success" else st.warning)(text)
+
+
 @contextlib.contextmanager
 def page_guard(what: str = "deze pagina"):
     _leave_legacy_navigation()
+    _show_flash()
+    token = wait_notifier.set(lambda msg: st.info(msg, icon=":material/hourglass_top:"))
     try:
         yield
     except _Control:
@@ -46,20 +60,7 @@ def page_guard(what: str = "deze pagina"):
     except SourceError as exc:
         st.error(str(exc))
     except StoreCorrupt as exc:
-        from wijkkompas.ingest import rebuild
-        from wijkkompas.ui.context import clear_caches, get_store
-
-        log.error("store corrupt: %s", exc)
-        st.warning(
-            f"Een opgeslagen bestand ({exc.path.name}) was beschadigd: {exc.reason}. "
-            "Wijkkompas bouwt de gegevens opnieuw op uit de bronbestanden."
-        )
-        report = rebuild(get_store())
-        clear_caches()
-        if report.problems:
-            st.error("Opnieuw opbouwen lukte niet helemaal: " + " ".join(report.problems))
-        else:
-            st.success("De gegevens zijn opnieuw opgebouwd. Laad de pagina opnieuw.")
+        _heal(exc)
     except Exception as exc:  # last line of defence: log for the operator, plain words for the user
         log.error("unexpected error in %s:\n%s", what, traceback.format_exc())
         st.error(
@@ -68,3 +69,33 @@ def page_guard(what: str = "deze pagina"):
         )
         with st.expander("Technische details"):
             st.code(f"{type(exc).__name__}: {exc}")
+    finally:
+        wait_notifier.reset(token)
+
+
+def _heal(exc: StoreCorrupt) -> None:
+    """A read failed: let the store confirm and repair (never wipe), then run the page again once."""
+    from wijkkompas.repair import heal
+    from wijkkompas.ui.context import clear_caches, get_store
+
+    log.error("store read failed: %s", exc)
+    with st.spinner("Een opgeslagen bestand lijkt beschadigd. Wijkkompas controleert het en herstelt het zo nodig …"):
+        report = heal(get_store(), exc)
+    clear_caches()
+    get_store().pin()
+    now = time.monotonic()
+    recent = [t for t in st.session_state.get(RETRY_KEY, []) if now - t < 30]  # at most 2 automatic reruns
+    if report.stale or report.healthy:
+        text = "De gegevens werden net bijgewerkt door iemand anders; de pagina is opnieuw geladen."
+        kind = "success"
+    elif report.lost:
+        text = "Een deel van de opgeslagen gegevens was beschadigd. " + " ".join(report.lines())
+        kind = "warning"
+    else:
+        text = "Een beschadigd bestand is hersteld uit de bronbestanden. " + " ".join(report.lines())
+        kind = "success"
+    if len(recent) < 2:
+        st.session_state[RETRY_KEY] = [*recent, now]
+        st.session_state[FLASH_KEY] = (kind, text)
+        st.rerun()
+    st.warning(text + " Laad de pagina opnieuw als u nog iets mist.")

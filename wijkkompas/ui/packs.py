@@ -48,7 +48,7 @@ def pack_upload() -> None:
     try:
         from wijkkompas.pack import find_conflicts
 
-        conflicts = find_conflicts(pack, store.data_dir)
+        conflicts = find_conflicts(pack, store)
     except SourceError as exc:
         st.error(str(exc))
         return
@@ -67,7 +67,7 @@ def pack_upload() -> None:
         icon=":material/download:",
     ):
         try:
-            result = import_pack(pack, store.data_dir, overwrite=overwrite)
+            result = import_pack(pack, store, overwrite=overwrite)
         except SourceError as exc:
             st.error(str(exc))
             return
@@ -75,7 +75,6 @@ def pack_upload() -> None:
             st.warning("\n".join(result.lines()))
             return
         context.clear_caches()
-        st.cache_resource.clear()
         st.session_state[KEY_DONE] = result.lines()
         st.session_state[KEY_UPLOAD] = st.session_state.get(KEY_UPLOAD, 0) + 1  # a fresh, empty upload field
         st.rerun()

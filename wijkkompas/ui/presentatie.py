@@ -96,17 +96,9 @@ def _labels() -> dict[str, str]:
 # =========================================================================== the deck (cached)
 
 
-def _scores_token(folder: Path) -> str:
-    """Saved score definitions change a score slide without changing the store version."""
-    try:
-        return ";".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in sorted((folder / "scores").glob("*.toml")))
-    except OSError:
-        return ""
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
-def _contents(data_dir_: str, ver: str, scores: str, pres_json: str) -> list:
-    """Every slide drawn once per presentation and data version; preview and presenting share it."""
+def _contents(data_dir_: str, ver: str, pres_json: str) -> list:
+    """Every slide drawn once per presentation and store version (which includes saved scores)."""
     from wijkkompas.store import Store
 
     pres = model.from_json_bytes(pres_json)
@@ -118,7 +110,7 @@ def deck_for(pres: Presentation, *, exit_url: str = "", outside: bool = False) -
     name = pres.name.strip() or "Nieuwe presentatie"
     pres_json = model.to_json_bytes(Presentation(name, pres.slides)).decode("utf-8")  # without timestamps
     ver = store.version()
-    contents = _contents(str(store.data_dir), ver, _scores_token(store.data_dir), pres_json)
+    contents = _contents(str(store.data_dir), ver, pres_json)
     deck_id = hashlib.sha1(f"{model.slug(name)}|{pres_json}".encode()).hexdigest()[:12]
     html = deck.deck_html(contents, title=name, deck_id=deck_id, exit_url=exit_url or None,
                           data_version=ver[-12:], listen_outside=outside)  # fmt: skip

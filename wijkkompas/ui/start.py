@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from wijkkompas.repair import heal
 from wijkkompas.status import StoreStatus, store_status
+from wijkkompas.store import Store
 from wijkkompas.ui import context
 from wijkkompas.ui.navigation import PAGES, ROOT
 
@@ -23,8 +25,28 @@ DESCRIPTIONS = {
 }
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _status(data_dir: str, ver: str) -> StoreStatus:
+    """Per store version: the overview comes from the manifest and the regions table (cheap, flat)."""
+    return store_status(store=Store(data_dir))
+
+
 def current_status() -> StoreStatus:
-    return store_status(store=context.get_store())
+    store = context.get_store()
+    return _status(str(store.data_dir), store.version())
+
+
+def render_check() -> None:
+    """The full checksum check of every stored file, on request (it reads every byte)."""
+    if not st.button("Controleer alle opgeslagen bestanden", help="Leest elk bestand en vergelijkt het controlegetal."):
+        return
+    with st.spinner("Alle opgeslagen bestanden worden gecontroleerd …"):
+        report = heal(context.get_store())
+    context.clear_caches()
+    if report.healthy:
+        st.success("Alle opgeslagen bestanden zijn in orde.")
+    else:
+        (st.warning if report.lost else st.success)(" ".join(report.lines()))
 
 
 def nl_datetime(iso: str | None) -> str:
@@ -40,6 +62,11 @@ def nl_datetime(iso: str | None) -> str:
 def render_status(status: StoreStatus) -> None:
     for problem in status.problems:
         st.warning(f"Probleem met de opgeslagen gegevens: {problem}")
+    if status.missing:
+        st.warning(
+            "Deze gegevens ontbreken omdat een opgeslagen bestand beschadigd was en niet kon worden hersteld: "
+            + "; ".join(status.missing)
+        )
     ov = status.overview
     c1, c2, c3 = st.columns(3)
     c1.metric("Gemeenten", ov["gemeente_code"].nunique())

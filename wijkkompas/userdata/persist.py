@@ -10,11 +10,9 @@ files it writes are snapshotted and put back if anything fails half-way.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
-import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import Indicator
+from wijkkompas.errors import StoreCorrupt
 from wijkkompas.sources.errors import SourceError
-from wijkkompas.store import REGION_COLUMNS, VALUE_COLUMNS, Store, atomic_write_bytes, atomic_write_json
+from wijkkompas.store import REGION_COLUMNS, VALUE_COLUMNS, Snapshot, Store, atomic_write_bytes
 from wijkkompas.userdata.analysis import Analysis, _small_regions
 from wijkkompas.userdata.metadata import IndicatorMeta, slug
 from wijkkompas.userdata.report import nl_int
@@ -78,45 +77,30 @@ class Upload:
 
 # --------------------------------------------------------------------------- registry
 
-
-def registry_path(store: Store) -> Path:
-    return store.data_dir / "eigen" / "uploads.json"
+REGISTRY = "eigen/uploads.json"  # a document in the store, named by its manifest
 
 
-@contextlib.contextmanager
-def _lock(store: Store):
-    """One upload writer at a time (separate from the store's own lock, which `replace` takes)."""
-    folder = store.data_dir / "eigen"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _read_registry(store: Store) -> dict[str, Upload]:
-    path = registry_path(store)
-    if not path.exists():
-        return {}
+def _read_registry(store: Store | Snapshot) -> dict[str, Upload]:
+    snap = store.snapshot() if isinstance(store, Store) else store
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {k: Upload.from_json(v) for k, v in data.get("uploads", {}).items()}
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+        data = snap.read_json(REGISTRY, {})
+        return {k: Upload.from_json(v) for k, v in (data or {}).get("uploads", {}).items()}
+    except StoreCorrupt as exc:
         raise SourceError(
-            f"De lijst met eigen gegevens ({path}) is beschadigd ({exc}). Zet een reservekopie terug of verwijder het "
-            "bestand en lees de bestanden opnieuw in (ze staan nog in raw/eigen)."
+            f"De lijst met eigen gegevens is beschadigd ({exc.reason}). Open de startpagina: Wijkkompas herstelt de "
+            "opslag. Lukt dat niet, lees de bestanden dan opnieuw in (ze staan nog in raw/eigen)."
+        ) from exc
+    except (AttributeError, ValueError, TypeError, KeyError) as exc:
+        raise SourceError(
+            f"De lijst met eigen gegevens klopt niet ({exc}). Lees de bestanden opnieuw in (ze staan nog in raw/eigen)."
         ) from exc
 
 
-def _write_registry(store: Store, uploads: Mapping[str, Upload]) -> None:
-    atomic_write_json(
-        registry_path(store), {"version": REGISTRY_VERSION, "uploads": {k: u.to_json() for k, u in uploads.items()}}
-    )
+def _registry_payload(uploads: Mapping[str, Upload]) -> dict:
+    return {"version": REGISTRY_VERSION, "uploads": {k: u.to_json() for k, u in uploads.items()}}
 
 
-def list_uploads(store: Store) -> list[Upload]:
+def list_uploads(store: Store | Snapshot) -> list[Upload]:
     """Newest first."""
     return sorted(_read_registry(store).values(), key=lambda u: u.uploaded, reverse=True)
 
@@ -125,7 +109,7 @@ def get_upload(store: Store, upload_id: str) -> Upload | None:
     return _read_registry(store).get(upload_id)
 
 
-def load_upload_indicators(store: Store) -> list[Indicator]:
+def load_upload_indicators(store: Store | Snapshot) -> list[Indicator]:
     """Every uploaded indicator as an `Indicator` (origin "eigen"); the latest upload's metadata wins."""
     try:
         uploads = list_uploads(store)
@@ -139,7 +123,7 @@ def load_upload_indicators(store: Store) -> list[Indicator]:
     return list(seen.values())
 
 
-def existing_indicator_years(store: Store, exclude: str | None = None) -> dict[tuple[str, int], str]:
+def existing_indicator_years(store: Store | Snapshot, exclude: str | None = None) -> dict[tuple[str, int], str]:
     """(indicator id, year) → file name, for the uploads other than `exclude`."""
     out = {}
     for up in list_uploads(store):
@@ -305,26 +289,6 @@ def assign_ids(metas: Mapping[str, IndicatorMeta], old: Upload | None) -> dict[s
     return out
 
 
-class _Snapshot:
-    """The bytes of every file an import may touch, to put back exactly when it fails half-way."""
-
-    def __init__(self, paths: Sequence[Path]) -> None:
-        self.saved = {p: (p.read_bytes() if p.exists() else None) for p in dict.fromkeys(paths)}
-        self.dirs = {p.parent: p.parent.exists() for p in self.saved}
-
-    def restore(self) -> None:
-        for path, data in self.saved.items():
-            with contextlib.suppress(OSError):
-                if data is None:
-                    path.unlink(missing_ok=True)
-                elif not path.exists() or path.read_bytes() != data:
-                    atomic_write_bytes(path, data)
-        for folder, existed in sorted(self.dirs.items(), key=lambda kv: -len(str(kv[0]))):
-            if not existed:
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-
-
 def import_analysis(
     store: Store,
     analysis: Analysis,
@@ -355,99 +319,106 @@ def import_analysis(
     if problems:
         raise SourceError("Niets opgeslagen. " + " ".join(problems))
     sha = hashlib.sha256(data).hexdigest()
-    with _lock(store):
-        uploads = _read_registry(store)
-        if replace is not None and replace not in uploads:
-            raise SourceError(f"Het bestand dat u wilt vervangen ({replace}) staat niet (meer) in Wijkkompas.")
-        if replace is None:
-            same = [u for u in uploads.values() if u.sha256 == sha and u.sheet == analysis.table.sheet]
-            replace = same[0].id if same else None
-        old = uploads.get(replace) if replace else None
-        upload_id = replace or _new_id(analysis.table.file_name, sha, set(uploads))
-        metas = assign_ids(metas, old)
-        years = analysis.years
-        taken = existing_indicator_years(store, exclude=upload_id)
-        clash = [(m, y) for m in metas.values() for y in years if (m.id, y) in taken]
-        if clash:
-            m, y = clash[0]
-            raise SourceError(
-                f"Niets opgeslagen: '{m.label}' voor {y} staat al in Wijkkompas (uit '{taken[(m.id, y)]}'). Vervang dat "
-                "bestand, of geef deze cijfers een andere naam."
+    written_raw: Path | None = None
+    stale_raw: Path | None = None
+    try:
+        with store.transaction() as tx:
+            uploads = _read_registry(tx.view())
+            if replace is not None and replace not in uploads:
+                raise SourceError(f"Het bestand dat u wilt vervangen ({replace}) staat niet (meer) in Wijkkompas.")
+            if replace is None:
+                same = [u for u in uploads.values() if u.sha256 == sha and u.sheet == analysis.table.sheet]
+                replace = same[0].id if same else None
+            old = uploads.get(replace) if replace else None
+            upload_id = replace or _new_id(analysis.table.file_name, sha, set(uploads))
+            metas = assign_ids(metas, old)
+            years = analysis.years
+            taken = existing_indicator_years(tx.view(), exclude=upload_id)
+            clash = [(m, y) for m in metas.values() for y in years if (m.id, y) in taken]
+            if clash:
+                m, y = clash[0]
+                raise SourceError(
+                    f"Niets opgeslagen: '{m.label}' voor {y} staat al in Wijkkompas (uit '{taken[(m.id, y)]}'). Vervang dat "
+                    "bestand, of geef deze cijfers een andere naam."
+                )
+            for m in metas.values():
+                m.year = years[0] if len(years) == 1 else None
+            values = build_values(analysis, metas, upload_id, hide_small=hide_small, inwoners=inwoners)
+            if values.empty:
+                raise SourceError("Niets opgeslagen: er bleven geen cijfers over om op te slaan.")
+            src = SOURCE_PREFIX + upload_id
+            old_years = tx.view().source_years(src) if old else []
+            raw_rel = f"raw/eigen/{upload_id}/{_safe_name(analysis.table.file_name)}"
+            raw_path = store.raw_file(raw_rel)
+            new_years = sorted({int(y) for y in values["year"]})
+            small = int(analysis.privacy["region_code"].nunique()) if not analysis.privacy.empty else 0
+            record = Upload(
+                id=upload_id,
+                file_name=analysis.table.file_name,
+                sheet=analysis.table.sheet,
+                sha256=sha,
+                raw_path=raw_rel,
+                uploaded=datetime.now(UTC).isoformat(timespec="seconds"),
+                years=new_years,
+                rows=report.n_rows,
+                imported_rows=report.n_matched,
+                regions=report.n_regions,
+                gemeenten=sorted({str(g) for g in values["gemeente_code"].dropna()}),
+                indicators=list(metas.values()),
+                partial=bool(partial and report.blocking),
+                privacy={"threshold": analysis.privacy_threshold, "hide": bool(hide_small), "flagged": small},
+                options=dict(options or {}),
             )
-        for m in metas.values():
-            m.year = years[0] if len(years) == 1 else None
-        values = build_values(analysis, metas, upload_id, hide_small=hide_small, inwoners=inwoners)
-        if values.empty:
-            raise SourceError("Niets opgeslagen: er bleven geen cijfers over om op te slaan.")
-        src = SOURCE_PREFIX + upload_id
-        old_years = store.source_years(src) if old else []
-        raw_rel = f"raw/eigen/{upload_id}/{_safe_name(analysis.table.file_name)}"
-        raw_path = store.data_dir / raw_rel
-        new_years = sorted({int(y) for y in values["year"]})
-        touched = [store.manifest_path, registry_path(store), raw_path]
-        touched += [store.source_path(y, src) for y in set(new_years) | set(old_years)]
-        if old:
-            touched.append(store.data_dir / old.raw_path)
-        small = int(analysis.privacy["region_code"].nunique()) if not analysis.privacy.empty else 0
-        record = Upload(
-            id=upload_id,
-            file_name=analysis.table.file_name,
-            sheet=analysis.table.sheet,
-            sha256=sha,
-            raw_path=raw_rel,
-            uploaded=datetime.now(UTC).isoformat(timespec="seconds"),
-            years=new_years,
-            rows=report.n_rows,
-            imported_rows=report.n_matched,
-            regions=report.n_regions,
-            gemeenten=sorted({str(g) for g in values["gemeente_code"].dropna()}),
-            indicators=list(metas.values()),
-            partial=bool(partial and report.blocking),
-            privacy={"threshold": analysis.privacy_threshold, "hide": bool(hide_small), "flagged": small},
-            options=dict(options or {}),
-        )
-        snapshot = _Snapshot(touched)
-        try:
-            atomic_write_bytes(raw_path, data)
+            # The kept file is an input, outside the manifest: written first, removed again if the commit fails.
+            if not raw_path.exists() or raw_path.read_bytes() != data:
+                written_raw = raw_path if not raw_path.exists() else None
+                atomic_write_bytes(raw_path, data)
             store.replace(values, pd.DataFrame(columns=REGION_COLUMNS), source_tables=[src], gemeenten=None)
             stale = sorted(set(old_years) - set(new_years))
             if stale:
                 store.delete_source(src, years=stale)
             uploads[upload_id] = record
-            _write_registry(store, uploads)
+            tx.put_json(REGISTRY, _registry_payload(uploads))
             if old and old.raw_path != raw_rel:
-                (store.data_dir / old.raw_path).unlink(missing_ok=True)
-        except Exception as exc:
-            snapshot.restore()
-            raise SourceError(
-                f"Opslaan is mislukt ({type(exc).__name__}: {exc}). Er is niets veranderd; probeer het opnieuw."
-            ) from exc
+                stale_raw = store.raw_file(old.raw_path)
+    except SourceError:
+        _forget(written_raw)
+        raise
+    except Exception as exc:
+        _forget(written_raw)
+        raise SourceError(
+            f"Opslaan is mislukt ({type(exc).__name__}: {exc}). Er is niets veranderd; probeer het opnieuw."
+        ) from exc
+    _forget(stale_raw)
     return record
+
+
+def _forget(path: Path | None) -> None:
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+            path.parent.rmdir()
 
 
 def delete_upload(store: Store, upload_id: str) -> Upload:
     """Remove an upload's figures, metadata and kept file; CBS figures and other uploads stay."""
-    with _lock(store):
-        uploads = _read_registry(store)
-        up = uploads.get(upload_id)
-        if up is None:
-            raise SourceError(f"Er is geen upload '{upload_id}' (meer); vernieuw de pagina.")
-        years = store.source_years(up.source_table)
-        raw = store.data_dir / up.raw_path
-        snapshot = _Snapshot([store.manifest_path, registry_path(store), raw, *[store.source_path(y, up.source_table) for y in years]])
-        try:
+    try:
+        with store.transaction() as tx:
+            uploads = _read_registry(tx.view())
+            up = uploads.get(upload_id)
+            if up is None:
+                raise SourceError(f"Er is geen upload '{upload_id}' (meer); vernieuw de pagina.")
             store.delete_source(up.source_table)
             del uploads[upload_id]
-            _write_registry(store, uploads)
-            raw.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                raw.parent.rmdir()
-        except Exception as exc:
-            snapshot.restore()
-            raise SourceError(f"Verwijderen is mislukt ({type(exc).__name__}: {exc}); er is niets veranderd.") from exc
+            tx.put_json(REGISTRY, _registry_payload(uploads))
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise SourceError(f"Verwijderen is mislukt ({type(exc).__name__}: {exc}); er is niets veranderd.") from exc
+    _forget(store.raw_file(up.raw_path))
     return up
 
 
 def raw_bytes(store: Store, upload: Upload) -> bytes | None:
-    path = store.data_dir / upload.raw_path
+    path = store.raw_file(upload.raw_path)
     return path.read_bytes() if path.exists() else None

@@ -136,10 +136,15 @@ def import_file(
     return analysis, upload
 
 
-def reimport_all(store: Store) -> list[str]:
-    """Read every kept upload again with its stored choices (after a store rebuild); Dutch problems out."""
+def reimport_all(store: Store, only: set[str] | None = None) -> list[str]:
+    """Read kept uploads again with their stored choices (after a repair); Dutch problems out.
+
+    `only` limits it to some upload ids (a repair re-reads just the uploads whose files were damaged).
+    """
     problems = []
     for up in reversed(list_uploads(store)):
+        if only is not None and up.id not in only:
+            continue
         data = raw_bytes(store, up)
         if data is None:
             problems.append(

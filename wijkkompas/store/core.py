@@ -1,0 +1,664 @@
+"""The store: immutable, content-addressed files and one manifest that is the single commit point.
+
+Layout under the data directory (see docs/architecture.md):
+
+    store/manifest.json            the current version: logical name → file, sha256, size (+ summary)
+    store/versions/<version>.json  every recent version, immutable (readers in flight reopen theirs)
+    store/values/2024-<sha12>.parquet, store/regions-<sha12>.parquet, geo/2024/buurt-<sha12>.parquet,
+    eigen/uploads-<sha12>.json, scores/<name>-<sha12>.toml, presentaties/<name>-<sha12>.json, …
+    store/.lock                    one writer at a time (filelock: POSIX and Windows)
+
+A write is a transaction: new files are written (and fsynced) under new names, then the version file,
+then `manifest.json` is atomically replaced. Until that last rename, every reader sees the previous
+version; after it, the next request sees the new one. Old files are removed only when no recent
+version names them and they have been unreferenced for longer than a grace period, so a reader that
+resolved an older version a moment ago can still finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from wijkkompas import STORE_VERSION
+from wijkkompas.errors import StoreCorrupt
+from wijkkompas.store.files import (
+    atomic_write_bytes,
+    file_sha256,
+    is_object_name,
+    json_bytes,
+    object_name,
+    sha256,
+)
+from wijkkompas.store.lock import write_lock
+from wijkkompas.store.snapshot import (
+    CBS_COLUMNS,
+    EIGEN_PREFIX,
+    INGEST_LOG,
+    REGIONS,
+    VALUES_PREFIX,
+    Snapshot,
+    geometry_name,
+    source_name,
+    values_name,
+)
+from wijkkompas.store.tables import (
+    REGION_SCHEMA,
+    SORT_KEYS,
+    VALUE_SCHEMA_STORED,
+    parquet_bytes,
+    sort_dictionary_table,
+    to_arrow,
+    values_summary,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MANIFEST_FORMAT = 2
+DEFAULT_GRACE_SECONDS = 15 * 60
+# Folders whose files the manifest manages (and garbage collection may clean); raw/ and beschadigd/ never.
+MANAGED_ROOTS = ("store", "geo", "eigen", "scores", "presentaties", "notities")
+# Documents an older (format 1) data folder kept outside its manifest; adopted once on upgrade.
+LEGACY_DOCUMENTS = (CBS_COLUMNS, INGEST_LOG, "eigen/uploads.json")
+LEGACY_DOCUMENT_GLOBS = ("scores/*.toml", "presentaties/*.json")
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("WIJKKOMPAS_DATA_DIR") or REPO_ROOT / "data")
+
+
+def grace_seconds() -> float:
+    try:
+        return float(os.environ.get("WIJKKOMPAS_STORE_GRACE_SECONDS", DEFAULT_GRACE_SECONDS))
+    except ValueError:
+        return DEFAULT_GRACE_SECONDS
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _parse_time(text: object) -> float:
+    try:
+        return datetime.fromisoformat(str(text)).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _empty_manifest() -> dict:
+    return {"format": MANIFEST_FORMAT, "store_version": STORE_VERSION, "seq": 0, "version": "leeg", "files": {}}
+
+
+# A request (one page run, one CLI command) pins the version it started with; every read in that
+# request, including cached functions, uses it. Per thread/context: Streamlit sessions run in threads.
+_PINS: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("wijkkompas_store_pins", default=None)
+# Transactions are per thread and per data folder: a write inside a write joins the outer one.
+_ACTIVE = threading.local()
+# Versions reopened by cached page functions, shared by every session of this process.
+_VERSIONS: OrderedDict[tuple[str, str], dict] = OrderedDict()
+_VERSIONS_MAX = 16
+_VERSIONS_GUARD = threading.Lock()
+
+
+class Transaction:
+    """The changes of one write, committed as one new version (or not at all)."""
+
+    def __init__(self, store: Store, base: dict) -> None:
+        self.store = store
+        self.base = base
+        self.files: dict[str, dict] = {k: dict(v) for k, v in base.get("files", {}).items()}
+        self.damaged: dict[str, dict] = dict(base.get("damaged") or {})
+        self.writes = 0  # part of version() inside the transaction, so caches see each write
+        self.created: list[Path] = []  # files this transaction wrote, removed again if it is abandoned
+
+    def view(self) -> Snapshot:
+        """What this transaction has made so far, readable like any snapshot."""
+        return Snapshot(self.store.data_dir, {**self.base, "files": self.files, "damaged": self.damaged})
+
+    def put(self, logical: str, data: bytes, *, summary: dict | None = None) -> None:
+        """Write `data` as the new content of `logical` (visible to others only after commit)."""
+        digest = sha256(data)
+        obj = object_name(logical, digest)
+        path = self.store.data_dir / obj
+        if not (path.exists() and path.stat().st_size == len(data) and file_sha256(path) == digest):
+            existed = path.exists()
+            atomic_write_bytes(path, data)
+            if not existed:
+                self.created.append(path)
+        entry = {"object": obj, "sha256": digest, "bytes": len(data), "written": _now()}
+        if summary is not None:
+            entry["summary"] = summary
+        self.files[logical] = entry
+        self.damaged.pop(logical, None)
+        self.writes += 1
+
+    def put_json(self, logical: str, payload: object) -> None:
+        self.put(logical, json_bytes(payload))
+
+    def remove(self, logical: str) -> None:
+        self.files.pop(logical, None)
+        self.writes += 1
+
+    def mark_damaged(self, logical: str, info: dict) -> None:
+        self.files.pop(logical, None)
+        self.damaged[logical] = info
+        self.writes += 1
+
+    def discard(self) -> None:
+        """An abandoned write leaves no trace: remove the new files no committed version names."""
+        named = {e.get("object", k) for k, e in self.base.get("files", {}).items()}
+        for path in self.created:
+            if path.relative_to(self.store.data_dir).as_posix() not in named:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    _remove_empty_parents(path.parent, self.store.data_dir)
+
+    @property
+    def changed(self) -> bool:
+        return self.files != self.base.get("files", {}) or self.damaged != (self.base.get("damaged") or {})
+
+    def commit(self) -> dict:
+        if not self.changed:
+            return self.base
+        seq = int(self.base.get("seq") or 0) + 1
+        files = dict(sorted(self.files.items()))
+        digest = sha256(json.dumps(files, sort_keys=True, default=str).encode("utf-8"))[:10]
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "store_version": STORE_VERSION,
+            "seq": seq,
+            "version": f"{seq:08d}-{digest}",
+            "previous": self.base.get("version"),
+            "changed": _now(),
+            "files": files,
+        }
+        if self.damaged:
+            manifest["damaged"] = dict(sorted(self.damaged.items()))
+        data = json_bytes(manifest)
+        version_file = self.store.versions_root / f"{manifest['version']}.json"
+        atomic_write_bytes(version_file, data)
+        try:
+            atomic_write_bytes(self.store.manifest_path, data)  # the commit point
+        except BaseException:
+            with contextlib.suppress(OSError):
+                version_file.unlink()
+            raise
+        return manifest
+
+
+class Store:
+    """The figures, regions, maps and saved documents under `data_dir`; see the module docstring."""
+
+    def __init__(self, data_dir: Path | str | None = None, *, raw_root: Path | str | None = None) -> None:
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
+        self.root = self.data_dir / "store"
+        self.geo_root = self.data_dir / "geo"
+        self.raw_root = Path(raw_root) if raw_root else self.data_dir / "raw"
+        self.manifest_path = self.root / "manifest.json"
+        self.versions_root = self.root / "versions"
+        self.lock_path = self.root / ".lock"
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.data_dir)!r})"
+
+    def raw_file(self, rel: str) -> Path:
+        """A kept input (`raw/...`, relative to the data dir, as the registry and the log record it)."""
+        parts = PurePosixPath(str(rel).replace("\\", "/")).parts
+        if parts and parts[0] == "raw":
+            return self.raw_root.joinpath(*parts[1:])
+        return self.data_dir.joinpath(*parts)
+
+    # ------------------------------------------------------------------ names (logical, as in the manifest)
+
+    values_name = staticmethod(values_name)
+    source_name = staticmethod(source_name)
+    geometry_name = staticmethod(geometry_name)
+    regions_name = REGIONS
+
+    # ------------------------------------------------------------------ versions
+
+    def _key(self) -> str:
+        return str(self.data_dir.resolve())
+
+    def _active(self) -> Transaction | None:
+        return getattr(_ACTIVE, "tx", {}).get(self._key())
+
+    def _read_manifest_file(self) -> dict | None:
+        """The current manifest, or None when there is none yet. Falls back to the newest version file
+        when `manifest.json` itself is damaged (it is a copy of that file)."""
+        for attempt in range(5):
+            try:
+                data = json.loads(self.manifest_path.read_bytes().decode("utf-8"))
+                if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+                    raise ValueError("geen lijst met bestanden")
+                return data
+            except FileNotFoundError:
+                return None
+            except PermissionError:  # Windows: being replaced right now
+                time.sleep(0.02 * (attempt + 1))
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                fallback = self._newest_version_file()
+                if fallback is not None:
+                    return fallback
+                raise StoreCorrupt(self.manifest_path, f"manifest kan niet worden gelezen ({exc})") from exc
+        raise StoreCorrupt(self.manifest_path, "manifest is bezet en kan niet worden gelezen")
+
+    def _newest_version_file(self) -> dict | None:
+        if not self.versions_root.is_dir():
+            return None
+        for path in sorted(self.versions_root.glob("*.json"), reverse=True):
+            with contextlib.suppress(OSError, ValueError, UnicodeDecodeError):
+                data = json.loads(path.read_bytes().decode("utf-8"))
+                if isinstance(data, dict) and isinstance(data.get("files"), dict):
+                    return data
+        return None
+
+    def _current_manifest(self) -> dict:
+        data = self._read_manifest_file()
+        if data is None:
+            if self._has_legacy_documents():
+                return self._upgrade({"files": {}})
+            return _empty_manifest()
+        if int(data.get("format") or 1) < MANIFEST_FORMAT:
+            return self._upgrade(data)
+        return data
+
+    def snapshot(self) -> Snapshot:
+        """The version to read now: the running transaction's view inside a write, else the current one."""
+        tx = self._active()
+        if tx is not None:
+            return tx.view()
+        pinned = (_PINS.get() or {}).get(self._key())
+        if pinned is not None:
+            return self.at(pinned)
+        return self.current()
+
+    def current(self) -> Snapshot:
+        """The newest committed version, ignoring any pin."""
+        manifest = self._current_manifest()
+        self._remember(manifest)
+        return Snapshot(self.data_dir, manifest)
+
+    def pin(self) -> Snapshot:
+        """Resolve the manifest once for this request; later reads in the same thread/context use it."""
+        snap = self.current()
+        self._set_pin(snap.version)
+        return snap
+
+    def unpin(self) -> None:
+        pins = dict(_PINS.get() or {})
+        if pins.pop(self._key(), None) is not None:
+            _PINS.set(pins)
+
+    def _set_pin(self, version: str) -> None:
+        pins = dict(_PINS.get() or {})
+        pins[self._key()] = version
+        _PINS.set(pins)
+
+    def at(self, version: str) -> Snapshot:
+        """Reopen a version by its id (cached page functions get the id as their cache key).
+
+        Falls back to the current version when the old one has been cleaned up meanwhile.
+        """
+        key = (self._key(), version)
+        with _VERSIONS_GUARD:
+            manifest = _VERSIONS.get(key)
+            if manifest is not None:
+                _VERSIONS.move_to_end(key)
+        if manifest is None:
+            path = self.versions_root / f"{version}.json"
+            try:
+                manifest = json.loads(path.read_bytes().decode("utf-8"))
+            except (OSError, ValueError, UnicodeDecodeError):
+                return self.current()
+            self._remember(manifest)
+        return Snapshot(self.data_dir, manifest)
+
+    def _remember(self, manifest: dict) -> None:
+        key = (self._key(), str(manifest.get("version")))
+        with _VERSIONS_GUARD:
+            _VERSIONS[key] = manifest
+            _VERSIONS.move_to_end(key)
+            while len(_VERSIONS) > _VERSIONS_MAX:
+                _VERSIONS.popitem(last=False)
+
+    def version(self) -> str:
+        """Changes whenever anything in the store changes: the key for every cache above the store."""
+        tx = self._active()
+        if tx is not None:
+            return f"{tx.base.get('version')}+{tx.writes}"
+        pinned = (_PINS.get() or {}).get(self._key())
+        if pinned is not None:
+            return pinned
+        return str(self._current_manifest().get("version") or "leeg")
+
+    def manifest(self) -> dict:
+        return self.snapshot().manifest
+
+    # ------------------------------------------------------------------ writing
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Everything written inside becomes one new version, or nothing does.
+
+        Takes the write lock, reads the newest manifest *under* the lock (so a second writer builds on
+        the first one's result and nothing is lost), commits on success, then cleans up old files.
+        """
+        active = self._active()
+        if active is not None:
+            yield active
+            return
+        with write_lock(self.lock_path):
+            base = self._current_manifest()
+            tx = Transaction(self, base)
+            registry = _ACTIVE.__dict__.setdefault("tx", {})
+            registry[self._key()] = tx
+            try:
+                yield tx
+                manifest = tx.commit()
+            except BaseException:
+                tx.discard()
+                raise
+            finally:
+                registry.pop(self._key(), None)
+            if manifest is not base:
+                self._remember(manifest)
+                if self._key() in (_PINS.get() or {}):
+                    self._set_pin(str(manifest["version"]))  # the writer's own request sees what it wrote
+                with contextlib.suppress(OSError):
+                    self.collect_garbage(manifest)
+
+    def write_document(self, logical: str, data: bytes) -> None:
+        with self.transaction() as tx:
+            tx.put(logical, data)
+
+    def delete_document(self, logical: str) -> None:
+        with self.transaction() as tx:
+            tx.remove(logical)
+
+    def replace(
+        self,
+        values: pd.DataFrame,
+        regions: pd.DataFrame,
+        *,
+        source_tables: Sequence[str],
+        gemeenten: Sequence[str] | None,
+    ) -> None:
+        """Swap in new figures for (years × gemeenten × source tables); everything else stays."""
+        with self.transaction() as tx:
+            view = tx.view()
+            new = to_arrow(values, VALUE_SCHEMA_STORED)
+            nl_in_new = pc.any(pc.equal(new["level"], "nederland")).as_py() or False
+            targets: dict[str, list] = {}
+            for year in sorted(set(new["year"].to_pylist())):
+                for table_id in source_tables:
+                    targets.setdefault(source_name(int(year), table_id), []).append(year)
+            for logical, path_years in targets.items():
+                part = new.filter(pc.is_in(new["year"], value_set=pa.array(path_years, pa.int16())))
+                if logical != values_name(path_years[0]):
+                    own = [t for t in source_tables if source_name(0, t).rsplit("/", 1)[-1] == logical.rsplit("/", 1)[-1]]
+                else:
+                    own = [t for t in source_tables if not t.startswith("eigen:")]
+                part = part.filter(pc.is_in(part["source_table"], value_set=pa.array(own)))
+                if view.has(logical):
+                    old = view.read_table(logical)
+                    keep = pc.invert(pc.is_in(old["source_table"], value_set=pa.array(list(source_tables))))
+                    if gemeenten is not None:
+                        scope = pc.fill_null(pc.is_in(old["gemeente_code"], value_set=pa.array(list(gemeenten))), False)
+                        if nl_in_new:
+                            scope = pc.or_(scope, pc.equal(old["level"], "nederland"))
+                        keep = pc.or_(keep, pc.invert(scope))
+                    part = pa.concat_tables([old.filter(keep).cast(VALUE_SCHEMA_STORED), part]).unify_dictionaries()
+                part = sort_dictionary_table(part.combine_chunks(), SORT_KEYS)
+                tx.put(logical, parquet_bytes(part), summary=values_summary(part))
+            if not regions.empty:
+                old_regions = view.regions() if view.has(REGIONS) else None
+                if old_regions is not None and not old_regions.empty:
+                    key = ["year", "region_code"]
+                    new_keys = pd.MultiIndex.from_frame(regions[key].astype({"year": "int64", "region_code": "string"}))
+                    old_keys = pd.MultiIndex.from_frame(
+                        old_regions[key].astype({"year": "int64", "region_code": "string"})
+                    )
+                    regions = pd.concat([old_regions[~old_keys.isin(new_keys)], regions], ignore_index=True)
+                table = to_arrow(regions, REGION_SCHEMA).sort_by(
+                    [("year", "ascending"), ("gemeente_code", "ascending"), ("level", "ascending"), ("region_code", "ascending")]
+                )
+                tx.put(REGIONS, parquet_bytes(table))
+
+    def replace_geometry(self, year: int, level: str, frame: gpd.GeoDataFrame, gemeenten: Sequence[str] | None) -> None:
+        with self.transaction() as tx:
+            view = tx.view()
+            logical = geometry_name(year, level)
+            old = view.geometry(year, level) if view.has(logical) else None
+            if old is not None and not old.empty:
+                keep = ~old["region_code"].isin(frame["region_code"])
+                if gemeenten is not None:
+                    keep &= ~old["gemeente_code"].isin(list(gemeenten))
+                else:
+                    keep[:] = False
+                frame = pd.concat([old[keep], frame], ignore_index=True)
+            frame = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326").sort_values(
+                ["gemeente_code", "region_code"]
+            )
+            tx.put(logical, geometry_bytes(frame))
+
+    def append_log(self, entries: Sequence[dict]) -> None:
+        with self.transaction() as tx:
+            tx.put_json(INGEST_LOG, tx.view().ingest_log() + list(entries))
+
+    def remove_years(self, years: Sequence[int]) -> None:
+        with self.transaction() as tx:
+            view = tx.view()
+            for y in years:
+                for logical in view.year_files(y):
+                    tx.remove(logical)
+
+    def delete_source(self, source_table: str, years: Sequence[int] | None = None) -> int:
+        """Remove every row of one source from `years` (default: all); returns the number of rows removed.
+
+        Why: an upload can be deleted, or replaced by one with other years, and `replace` only touches
+        the years it is given. Filtering keeps the file's order (no re-sort); a year file left without
+        rows is dropped, so the year disappears too.
+        """
+        removed = 0
+        with self.transaction() as tx:
+            view = tx.view()
+            wanted = None if years is None else {int(y) for y in years}
+            for year in view.source_years(source_table):
+                if wanted is not None and year not in wanted:
+                    continue
+                logical = source_name(year, source_table)
+                old = view.read_table(logical)
+                hit = pc.fill_null(pc.is_in(old["source_table"], value_set=pa.array([source_table])), False)
+                n = int(pc.sum(hit).as_py() or 0)
+                removed += n
+                if n == old.num_rows:
+                    tx.remove(logical)
+                else:
+                    rest = old.filter(pc.invert(hit)).cast(VALUE_SCHEMA_STORED).combine_chunks()
+                    tx.put(logical, parquet_bytes(rest), summary=values_summary(rest))
+        return removed
+
+    # ------------------------------------------------------------------ reading (one fresh snapshot per call)
+
+    def is_empty(self) -> bool:
+        try:
+            return self.snapshot().is_empty()
+        except StoreCorrupt:
+            return False
+
+    def years(self) -> list[int]:
+        return self.snapshot().years()
+
+    def geometry_years(self, level: str | None = None) -> list[int]:
+        return self.snapshot().geometry_years(level)
+
+    def year_files(self, year: int) -> list[str]:
+        return self.snapshot().year_files(year)
+
+    def ingest_log(self) -> list[dict]:
+        try:
+            return self.snapshot().ingest_log()
+        except StoreCorrupt:
+            return []
+
+    def load_values(self, *args, **kwargs) -> pd.DataFrame:
+        return self.snapshot().load_values(*args, **kwargs)
+
+    def indicator_values(self, indicator: str, years: Sequence[int] | None = None) -> pd.DataFrame:
+        return self.snapshot().indicator_values(indicator, years)
+
+    def source_years(self, source_table: str) -> list[int]:
+        return self.snapshot().source_years(source_table)
+
+    def regions(self, years: int | Sequence[int] | None = None, gemeenten: Sequence[str] | None = None) -> pd.DataFrame:
+        return self.snapshot().regions(years, gemeenten)
+
+    def gemeenten(self) -> pd.DataFrame:
+        return self.snapshot().gemeenten()
+
+    def geometry(self, year: int, level: str, gemeenten: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        return self.snapshot().geometry(year, level, gemeenten)
+
+    def verify(self) -> list[StoreCorrupt]:
+        return self.snapshot().verify()
+
+    def path_of(self, logical: str) -> Path:
+        """The file on disk that holds `logical` now (for tests and operators)."""
+        return self.snapshot().path(logical)
+
+    # ------------------------------------------------------------------ upgrade from format 1
+
+    def _has_legacy_documents(self) -> bool:
+        return any((self.data_dir / d).is_file() for d in LEGACY_DOCUMENTS) or any(
+            any(self.data_dir.glob(g)) for g in LEGACY_DOCUMENT_GLOBS
+        )
+
+    def _upgrade(self, old: dict) -> dict:
+        """Adopt a format-1 data folder: files keep their names (they become this version's objects)
+        and the documents it kept beside the manifest are listed in it. Runs once, under the lock;
+        on a read-only folder the upgraded manifest is used in memory only."""
+        try:
+            with write_lock(self.lock_path):
+                current = self._read_manifest_file()
+                if current is not None and int(current.get("format") or 1) >= MANIFEST_FORMAT:
+                    return current
+                manifest = self._upgraded(current or old)
+                data = json_bytes(manifest)
+                atomic_write_bytes(self.versions_root / f"{manifest['version']}.json", data)
+                atomic_write_bytes(self.manifest_path, data)
+                return manifest
+        except OSError:
+            return self._upgraded(old)
+
+    def _upgraded(self, old: dict) -> dict:
+        files: dict[str, dict] = {}
+        for rel, entry in (old.get("files") or {}).items():
+            if not isinstance(entry, dict) or "sha256" not in entry or "bytes" not in entry:
+                continue
+            files[rel] = {"object": rel, "sha256": entry["sha256"], "bytes": int(entry["bytes"]),
+                          "written": entry.get("written")}  # fmt: skip
+        docs = [d for d in LEGACY_DOCUMENTS if (self.data_dir / d).is_file()]
+        for pattern in LEGACY_DOCUMENT_GLOBS:
+            docs += [str(p.relative_to(self.data_dir).as_posix()) for p in sorted(self.data_dir.glob(pattern))]
+        for rel in docs:
+            if rel in files:
+                continue
+            data = (self.data_dir / rel).read_bytes()
+            files[rel] = {"object": rel, "sha256": sha256(data), "bytes": len(data), "written": _now()}
+        snap = Snapshot(self.data_dir, {"files": files})
+        for rel in list(files):
+            if rel.startswith((VALUES_PREFIX, EIGEN_PREFIX)):
+                with contextlib.suppress(StoreCorrupt):
+                    files[rel]["summary"] = values_summary(snap.read_table(rel, columns=["gemeente_code", "indicator"]))
+        digest = sha256(json.dumps(files, sort_keys=True, default=str).encode("utf-8"))[:10]
+        return {"format": MANIFEST_FORMAT, "store_version": STORE_VERSION, "seq": 1, "version": f"00000001-{digest}",
+                "changed": _now(), "files": files, "upgraded_from": 1}  # fmt: skip
+
+    # ------------------------------------------------------------------ cleaning up
+
+    def collect_garbage(self, current: dict | None = None, *, grace: float | None = None) -> list[Path]:
+        """Remove files no recent version names. Call with the write lock held (a commit does).
+
+        A version stays while it was current less than `grace` seconds ago (readers may still be on
+        it); a file goes once no kept version names it. Only files the store itself made are ever
+        deleted: objects of dropped versions, and content-addressed orphans of aborted writes.
+        """
+        grace = grace_seconds() if grace is None else grace
+        current = current or self._current_manifest()
+        now = time.time()
+        versions: list[tuple[str, dict]] = []
+        for path in sorted(self.versions_root.glob("*.json")) if self.versions_root.is_dir() else []:
+            try:
+                versions.append((path.name, json.loads(path.read_bytes().decode("utf-8"))))
+            except (OSError, ValueError, UnicodeDecodeError):
+                continue
+        keep: list[dict] = [current]
+        dropped: list[tuple[str, dict]] = []
+        for i, (name, manifest) in enumerate(versions):
+            if manifest.get("version") == current.get("version"):
+                continue
+            later = versions[i + 1][1] if i + 1 < len(versions) else current
+            superseded = _parse_time(later.get("changed"))
+            (keep.append(manifest) if now - superseded < grace else dropped.append((name, manifest)))
+        referenced = {e.get("object", k) for m in keep for k, e in m.get("files", {}).items()}
+        candidates = {e.get("object", k) for _, m in dropped for k, e in m.get("files", {}).items()} - referenced
+        for root in MANAGED_ROOTS:
+            folder = self.data_dir / root
+            if not folder.is_dir():
+                continue
+            for path in folder.rglob("*"):
+                rel = path.relative_to(self.data_dir).as_posix()
+                if path.is_file() and is_object_name(path.name) and rel not in referenced and not rel.startswith(
+                    "store/versions/"
+                ):
+                    with contextlib.suppress(OSError):
+                        if now - path.stat().st_mtime >= grace:
+                            candidates.add(rel)
+        removed = []
+        for rel in sorted(candidates):
+            path = self.data_dir / rel
+            with contextlib.suppress(OSError):  # Windows: a file still mapped by a reader stays until next time
+                path.unlink()
+                removed.append(path)
+        for name, _ in dropped:
+            with contextlib.suppress(OSError):
+                (self.versions_root / name).unlink()
+        return removed
+
+
+def _remove_empty_parents(folder: Path, stop: Path) -> None:
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def geometry_bytes(frame: gpd.GeoDataFrame) -> bytes:
+    """GeoParquet (geoarrow encoding) as the store keeps it."""
+    sink = pa.BufferOutputStream()
+    frame.to_parquet(sink, geometry_encoding="geoarrow", compression="zstd", index=False, write_covering_bbox=False)
+    return sink.getvalue().to_pybytes()
+
+
+def logical_parts(logical: str) -> tuple[str, ...]:
+    return PurePosixPath(logical).parts
+
+
+def iter_objects(snapshot: Snapshot) -> Iterable[tuple[str, Path]]:
+    for logical in snapshot.files:
+        yield logical, snapshot.path(logical)
