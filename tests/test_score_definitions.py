@@ -160,7 +160,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_files(tmp_path, monkeypa
         raise OSError("schijf vol")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(SourceError, match="Er is niets veranderd"):
         save_definition(tmp_path, d.with_weights({"zorg": 3.0}), "Vast", overwrite=True, known=KNOWN)
     monkeypatch.undo()
     assert Store(tmp_path).snapshot().read_bytes(str(path)) == before

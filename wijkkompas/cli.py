@@ -7,12 +7,13 @@ and exits non-zero, never with a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError, StoreCorrupt
 
 TWENTE = ["GM0164", "GM0153", "GM0141"]
 
@@ -102,8 +103,20 @@ def cmd_export(args) -> int:
 def cmd_status(args) -> int:
     from wijkkompas.status import store_status
 
-    print(store_status(args.data_dir).text())
-    return 0
+    status = store_status(args.data_dir, verify=args.verify)
+    print(status.text())
+    return 1 if status.problems else 0
+
+
+def cmd_repair(args) -> int:
+    """Check every stored file and rebuild what is damaged from the kept sources (never wipes)."""
+    from wijkkompas.repair import heal
+    from wijkkompas.store import Store
+
+    report = heal(Store(args.data_dir), progress=_progress())
+    for line in report.lines():
+        print(line)
+    return 1 if report.lost else 0
 
 
 def cmd_catalogue(args) -> int:
@@ -174,7 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("status", help="wat er geladen is")
+    s.add_argument("--verify", action="store_true", help="ook elk opgeslagen bestand controleren (controlegetal)")
     s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("repair", help="opgeslagen bestanden controleren en herstellen uit de bronnen")
+    s.set_defaults(func=cmd_repair)
 
     s = sub.add_parser("catalogue", help="de indicatorcatalogus controleren")
     s.add_argument("action", choices=["check"])
@@ -196,13 +213,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from wijkkompas.store import Store, wait_notifier
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    token = wait_notifier.set(lambda msg: print(msg, file=sys.stderr))
+    store = Store(args.data_dir)
     try:
+        with contextlib.suppress(StoreCorrupt):
+            store.pin()  # one command reads one version of the store, whatever writers do meanwhile
         return int(args.func(args) or 0)
     except SourceError as exc:
         print(f"Fout: {exc}", file=sys.stderr)
         return 1
+    except StoreCorrupt as exc:
+        print(
+            f"Fout: een opgeslagen bestand is beschadigd ({exc.path.name}: {exc.reason}). Herstel de opslag met "
+            "'python -m wijkkompas repair' en probeer het opnieuw.",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("Afgebroken.", file=sys.stderr)
         return 130
+    finally:
+        store.unpin()
+        wait_notifier.reset(token)

@@ -45,7 +45,15 @@ import pyarrow.parquet as pq
 from wijkkompas import STORE_VERSION, __version__
 from wijkkompas.formatting import nl_number
 from wijkkompas.sources.errors import SourceError
-from wijkkompas.store import REGION_COLUMNS, VALUE_COLUMNS, Snapshot, Store, StoreCorrupt, atomic_write_bytes
+from wijkkompas.store import (
+    REGION_COLUMNS,
+    VALUE_COLUMNS,
+    Snapshot,
+    Store,
+    StoreCorrupt,
+    StoreWriteError,
+    atomic_write_bytes,
+)
 from wijkkompas.store.core import geometry_bytes
 from wijkkompas.store.snapshot import CBS_COLUMNS, INGEST_LOG, REGIONS, values_name
 from wijkkompas.store.tables import parquet_bytes, plain, sort_dictionary_table
@@ -894,6 +902,9 @@ def import_pack(source: bytes | Path | str | Pack, data_dir: Path | str | Store,
                                 written_raw.append(target)
                             atomic_write_bytes(target, data)
             written = tuple(sorted(k for k, v in tx.files.items() if before.get(k) != v))
+    except StoreWriteError as exc:
+        _remove(written_raw)
+        raise SourceError(f"Het pakket is niet geïnstalleerd. {exc}") from exc
     except SourceError:
         _remove(written_raw)
         raise

@@ -2,7 +2,7 @@
 documents, as immutable files named by one manifest (see `core.py` and docs/architecture.md)."""
 
 from wijkkompas.errors import StoreCorrupt
-from wijkkompas.store.core import Store, Transaction, default_data_dir, geometry_bytes
+from wijkkompas.store.core import Store, StoreWriteError, Transaction, default_data_dir, geometry_bytes
 from wijkkompas.store.files import atomic_write_bytes, atomic_write_json, atomic_write_text
 from wijkkompas.store.lock import StoreBusy, wait_notifier
 from wijkkompas.store.snapshot import Snapshot
@@ -28,6 +28,7 @@ __all__ = [
     "Store",
     "StoreBusy",
     "StoreCorrupt",
+    "StoreWriteError",
     "Transaction",
     "atomic_write_bytes",
     "atomic_write_json",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import json
 import os
 import threading
@@ -34,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wijkkompas import STORE_VERSION
-from wijkkompas.errors import StoreCorrupt
+from wijkkompas.errors import SourceError, StoreCorrupt
 from wijkkompas.store.files import (
     atomic_write_bytes,
     file_sha256,
@@ -110,6 +111,21 @@ _ACTIVE = threading.local()
 _VERSIONS: OrderedDict[tuple[str, str], dict] = OrderedDict()
 _VERSIONS_MAX = 16
 _VERSIONS_GUARD = threading.Lock()
+
+
+class StoreWriteError(SourceError):
+    """Writing to the data folder failed (disk full, no permission, …); nothing was changed."""
+
+    @classmethod
+    def of(cls, exc: OSError) -> StoreWriteError:
+        where = f" ({exc.filename})" if exc.filename else ""
+        if exc.errno == errno.ENOSPC:
+            what = f"De schijf met de gegevensmap is vol{where}. Maak ruimte vrij en probeer het opnieuw."
+        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            what = f"Wijkkompas mag niet schrijven in de gegevensmap{where}. Vraag de beheerder om schrijfrechten."
+        else:
+            what = f"Schrijven in de gegevensmap lukte niet ({exc.strerror or exc}){where}. Probeer het opnieuw."
+        return cls(f"Opslaan is mislukt. Er is niets veranderd. {what}")
 
 
 class Transaction:
@@ -313,12 +329,16 @@ class Store:
         Falls back to the current version when the old one has been cleaned up meanwhile.
         """
         key = (self._key(), version)
+        path = self.versions_root / f"{version}.json"
         with _VERSIONS_GUARD:
             manifest = _VERSIONS.get(key)
             if manifest is not None:
                 _VERSIONS.move_to_end(key)
+        if manifest is not None and not path.exists() and manifest.get("upgraded_from") is None:
+            with _VERSIONS_GUARD:
+                _VERSIONS.pop(key, None)  # cleaned up meanwhile: its files may be gone too
+            return self.current()
         if manifest is None:
-            path = self.versions_root / f"{version}.json"
             try:
                 manifest = json.loads(path.read_bytes().decode("utf-8"))
             except (OSError, ValueError, UnicodeDecodeError):
@@ -368,6 +388,9 @@ class Store:
             try:
                 yield tx
                 manifest = tx.commit()
+            except OSError as exc:
+                tx.discard()
+                raise StoreWriteError.of(exc) from exc
             except BaseException:
                 tx.discard()
                 raise

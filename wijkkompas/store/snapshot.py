@@ -61,6 +61,31 @@ def _file_stats(path: Path, digest: str) -> tuple[dict, pq.FileMetaData]:
     return value
 
 
+# Small files (a few gemeenten) are decoded once per content hash and kept as immutable Arrow
+# tables: every page run reads regions and values several times, and decoding costs ~1 ms a time.
+# Large files (a national year) are read per request with row-group pruning instead.
+SMALL_FILE_BYTES = 4 * 1024**2
+_TABLES_MAX_BYTES = 128 * 1024**2
+_TABLES: OrderedDict[str, pa.Table] = OrderedDict()
+_TABLES_GUARD = threading.Lock()
+
+
+def _decoded(path: Path, digest: str) -> pa.Table:
+    with _TABLES_GUARD:
+        hit = _TABLES.get(digest)
+        if hit is not None:
+            _TABLES.move_to_end(digest)
+            return hit
+    table = pq.read_table(path, memory_map=True)
+    with _TABLES_GUARD:
+        _TABLES[digest] = table
+        total = sum(t.nbytes for t in _TABLES.values())
+        while total > _TABLES_MAX_BYTES and len(_TABLES) > 1:
+            _, old = _TABLES.popitem(last=False)
+            total -= old.nbytes
+    return table
+
+
 def values_name(year: int) -> str:
     return f"{VALUES_PREFIX}{int(year)}.parquet"
 
@@ -83,6 +108,15 @@ def source_name(year: int, source_table: str) -> str:
 
 def pc_in(column: str, values: list) -> tuple:
     return (column, "in", values)
+
+
+def _filtered(table: pa.Table, filters: list | None, columns: list[str] | None, gemeente_null: bool) -> pa.Table:
+    if gemeente_null and "gemeente_code" in table.column_names:
+        table = table.filter(pc.is_null(table["gemeente_code"]))
+    for column, _op, values in filters or []:
+        if column in table.column_names:
+            table = table.filter(pc.is_in(table[column], value_set=pa.array(values)))
+    return table.select(columns) if columns is not None else table
 
 
 class Snapshot:
@@ -177,6 +211,8 @@ class Snapshot:
         """
         path, entry = self._checked(logical)
         try:
+            if entry["bytes"] <= SMALL_FILE_BYTES:
+                return _filtered(_decoded(path, entry["sha256"]), filters, columns, gemeente_null)
             stats, meta = _file_stats(path, entry["sha256"])
             groups = row_groups_for(stats, filters, gemeente_null=gemeente_null)
             with pq.ParquetFile(path, metadata=meta, memory_map=True) as pf:
