@@ -315,7 +315,7 @@ def test_a_failure_half_way_puts_every_file_back(pack_bytes, target, monkeypatch
         return real(path, data)
 
     monkeypatch.setattr(core, "atomic_write_bytes", flaky)
-    with pytest.raises(SourceError, match="niet geïnstalleerd.*Er is niets veranderd.*schijf .* vol"):
+    with pytest.raises(SourceError, match=r"niet geïnstalleerd.*Er is niets veranderd.*schijf .* vol"):
         import_pack(pack_bytes, target)
     assert calls["n"] >= 3
     assert snapshot(target) == before

@@ -264,11 +264,11 @@ def test_two_processes_ingesting_at_once_both_complete_and_nothing_is_lost(tiny_
             [sys.executable, "-m", "wijkkompas", "--data-dir", str(data_dir), "ingest", "--source", str(tiny_source),
              "--gemeente", "GM0999", "--years", year],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        )
         for year in ("2023", "2024")
     ]
     for p in procs:
-        out, err = p.communicate(timeout=120)
+        _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
     store = Store(data_dir)
     assert store.years() == [2023, 2024] and store.verify() == []
