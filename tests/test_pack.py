@@ -304,7 +304,7 @@ def test_a_failure_half_way_puts_every_file_back(pack_bytes, target, monkeypatch
     set_loaded_at(Store(target), "2020-01-01T00:00:00+00:00")  # older: the pack may overwrite without asking
     before = snapshot(target)
     calls = {"n": 0}
-    import wijkkompas.store.core as core
+    import wijkkompas.store.backend as core
 
     real = core.atomic_write_bytes
 

@@ -76,7 +76,7 @@ def test_data_files_are_content_addressed_and_the_manifest_names_them(tiny_store
 
 
 def test_a_failed_ingest_leaves_every_file_as_it_was_and_says_so_in_dutch(tiny_store, tiny_source, monkeypatch):
-    import wijkkompas.store.core as core
+    import wijkkompas.store.backend as core
 
     before = files_of(tiny_store)
     calls = {"n": 0}

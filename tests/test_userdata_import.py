@@ -133,7 +133,7 @@ def test_a_failure_half_way_leaves_every_file_byte_identical(tiny_store, monkeyp
 
 
 def test_a_failure_inside_the_store_write_is_rolled_back(tiny_store, monkeypatch):
-    import wijkkompas.store.core as store_mod
+    import wijkkompas.store.backend as store_mod
 
     name, data = mf.years_in_rows_csv()  # touches two year files
     before = snapshot(tiny_store.data_dir)

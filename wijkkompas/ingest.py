@@ -33,7 +33,7 @@ from wijkkompas.errors import StoreCorrupt
 from wijkkompas.geo import prepare_for_map, split_levels
 from wijkkompas.sources.errors import SourceError
 from wijkkompas.sources.folder import FolderContents, FolderSource, RawTable
-from wijkkompas.store import STATUS_OK, Snapshot, Store, atomic_write_bytes
+from wijkkompas.store import STATUS_OK, Snapshot, Store
 from wijkkompas.store.files import file_sha256
 from wijkkompas.store.snapshot import CBS_COLUMNS
 
@@ -515,13 +515,17 @@ def keep_raw_copy(folder: FolderSource, store: Store) -> str:
     """Copy the wire files of a folder into `raw/bronnen/` once; return the copy's path relative to the data dir.
 
     Why: the ingest log must name something the store can rebuild from. A folder on a USB stick or
-    in Downloads is gone tomorrow; the copy is not. Files already under the data dir are not copied.
-    The copy's name holds a hash of its contents, so loading the same folder twice makes one copy.
+    in Downloads is gone tomorrow; the copy is not. Files already in the store's raw folder are not
+    copied. The copy's name holds a hash of its contents, so loading the same folder twice makes one copy.
     """
-    data_dir = store.data_dir.resolve()
+    raw_root = store.raw_root.resolve()
     root = folder.root.resolve()
-    if root == data_dir or data_dir in root.parents:
-        return root.relative_to(data_dir).as_posix()
+    if root == raw_root or raw_root in root.parents:
+        rel = "raw/" + root.relative_to(raw_root).as_posix()
+        if store.backend.remote:  # a download into the local cache of a bucket store: keep it in the bucket
+            for path in folder.files():
+                store.write_raw("raw/" + path.resolve().relative_to(raw_root).as_posix(), path.read_bytes())
+        return rel
     files = list(folder.files())
     base = root if root.is_dir() else root.parent
     digest = hashlib.sha256()
@@ -529,12 +533,10 @@ def keep_raw_copy(folder: FolderSource, store: Store) -> str:
         digest.update(path.relative_to(base).as_posix().encode("utf-8") + b"\0" + file_sha256(path).encode("ascii"))
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", root.name)[:40] or "map"
     rel = f"raw/bronnen/{name}-{digest.hexdigest()[:12]}"
-    target = store.data_dir / rel
-    if not (target / ".compleet").exists():
+    if not store.raw_exists(f"{rel}/.compleet"):
         for path in files:
-            dest = target / path.relative_to(base)
-            atomic_write_bytes(dest, path.read_bytes())
-        atomic_write_bytes(target / ".compleet", b"")
+            store.write_raw(f"{rel}/{path.relative_to(base).as_posix()}", path.read_bytes())
+        store.write_raw(f"{rel}/.compleet", b"")
     return rel if root.is_dir() else f"{rel}/{root.name}"
 
 

@@ -214,7 +214,8 @@ def build_pack(
     data_dir: Path | str | Store, gemeenten: Sequence[str], *, created: str | None = None
 ) -> tuple[bytes, PackSummary]:
     """The pack for `gemeenten` as zip bytes, and a summary. Raises SourceError (Dutch) when it cannot."""
-    snap = data_dir.snapshot() if isinstance(data_dir, Store) else Store(data_dir).snapshot()
+    store = data_dir if isinstance(data_dir, Store) else Store(data_dir)
+    snap = store.snapshot()
     gms = list(dict.fromkeys(g.strip().upper() for g in gemeenten if g and g.strip()))
     if not gms:
         raise SourceError("Kies minstens één gemeente voor het pakket, bijvoorbeeld --gemeente GM0164.")
@@ -287,9 +288,9 @@ def build_pack(
                 continue
             chosen[uid] = up
             raw_rel = str(up.get("raw_path") or "")
-            raw = Path(snap.data_dir) / raw_rel
-            if raw_rel and unsafe_name_reason(raw_rel) is None and _allowed(raw_rel) and raw.is_file():
-                files[raw_rel] = raw.read_bytes()
+            raw = store.read_raw(raw_rel) if raw_rel and unsafe_name_reason(raw_rel) is None and _allowed(raw_rel) else None
+            if raw is not None:
+                files[raw_rel] = raw
             else:
                 notes.append(
                     f"Het bronbestand van '{up.get('file_name', uid)}' ontbreekt; de cijfers zijn wel ingepakt."
@@ -853,11 +854,10 @@ def keep_pack(data: bytes, store: Store) -> tuple[str, Path | None]:
     again when the install fails).
     """
     rel = f"{PACKS_DIR}/{_sha(data)}.zip"
-    path = store.raw_file(rel)
-    if path.exists() and path.stat().st_size == len(data):
+    if store.raw_exists(rel):
         return rel, None
-    atomic_write_bytes(path, data)
-    return rel, path
+    store.write_raw(rel, data)
+    return rel, rel
 
 
 def import_pack(source: bytes | Path | str | Pack, data_dir: Path | str | Store, *, overwrite: bool = False,
@@ -877,14 +877,14 @@ def import_pack(source: bytes | Path | str | Pack, data_dir: Path | str | Store,
     if conflicts and not overwrite:
         return ImportResult(pack, conflicts, installed=False)
     name = pack.source.strip("'")
-    kept, written_raw = None, []
+    kept, written_raw = None, []  # raw keys this install created
     try:
         store.data_dir.mkdir(parents=True, exist_ok=True)
         if raw is not None and only is None:
             kept, new_file = keep_pack(raw, store)
             written_raw += [new_file] if new_file else []
     except OSError as exc:
-        _remove(written_raw)
+        _remove(store, written_raw)
         raise SourceError(
             f"Er kan niet worden geschreven in {store.data_dir} ({exc.strerror}). Er is niets geïnstalleerd."
         ) from exc
@@ -896,31 +896,29 @@ def import_pack(source: bytes | Path | str | Pack, data_dir: Path | str | Store,
                 _merge_documents(pack, tx, name, kept)
                 for path, data in sorted(pack.files.items()):
                     if path.startswith("raw/eigen/"):
-                        target = _inside(store.data_dir, path)
-                        if not target.exists() or target.read_bytes() != data:
-                            if not target.exists():
-                                written_raw.append(target)
-                            atomic_write_bytes(target, data)
+                        _inside(store.raw_root.parent, path)
+                        if store.read_raw(path) != data:
+                            if not store.raw_exists(path):
+                                written_raw.append(path)
+                            store.write_raw(path, data)
             written = tuple(sorted(k for k, v in tx.files.items() if before.get(k) != v))
     except StoreWriteError as exc:
-        _remove(written_raw)
+        _remove(store, written_raw)
         raise SourceError(f"Het pakket is niet geïnstalleerd. {exc}") from exc
     except SourceError:
-        _remove(written_raw)
+        _remove(store, written_raw)
         raise
     except Exception as exc:
-        _remove(written_raw)
+        _remove(store, written_raw)
         raise SourceError(
             f"Installeren is mislukt ({type(exc).__name__}: {exc}). Alles is teruggezet zoals het was; er is niets veranderd."
         ) from exc
     return ImportResult(pack, conflicts, installed=True, written=written)
 
 
-def _remove(paths: Iterable[Path]) -> None:
-    for p in paths:
-        with contextlib.suppress(OSError):
-            p.unlink()
-            p.parent.rmdir()
+def _remove(store: Store, keys: Iterable[str]) -> None:
+    for key in keys:
+        store.delete_raw(key)
 
 
 def _inside(data_dir: Path, rel: str) -> Path:

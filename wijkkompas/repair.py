@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +27,8 @@ from pathlib import Path, PurePosixPath
 
 from wijkkompas.errors import SourceError, StoreCorrupt
 from wijkkompas.store import Store, Transaction
-from wijkkompas.store.files import atomic_write_bytes, file_sha256, json_bytes
+from wijkkompas.store.core import MANIFEST
+from wijkkompas.store.files import json_bytes
 from wijkkompas.store.snapshot import CBS_COLUMNS, EIGEN_PREFIX, GEO_PREFIX, REGIONS, VALUES_PREFIX
 
 QUARANTINE = "beschadigd"
@@ -101,8 +101,7 @@ def heal(
         report.damaged = damaged
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         for logical in damaged:
-            path = view.path(logical)
-            report.quarantined += _quarantine(store, path, stamp)
+            report.quarantined += _quarantine(store, view.object(logical), stamp)
             tx.mark_damaged(logical, {"reason": next(p.reason for p in problems if p.logical == logical),
                                       "found": datetime.now(UTC).isoformat(timespec="seconds")})  # fmt: skip
         _rebuild(store, tx, view, damaged, report, progress)
@@ -118,12 +117,12 @@ def heal(
 def _rewrite_unreadable_manifest(store: Store, base: dict) -> None:
     """`manifest.json` is a copy of the newest version file; put it back when it cannot be read."""
     try:
-        json.loads(store.manifest_path.read_bytes().decode("utf-8"))
+        json.loads(store.backend.read_bytes(MANIFEST).decode("utf-8"))
     except FileNotFoundError:
         return
     except (OSError, ValueError, UnicodeDecodeError):
         if base.get("files"):
-            atomic_write_bytes(store.manifest_path, json_bytes(base))
+            store.backend.write(MANIFEST, json_bytes(base))
 
 
 def advice(logical: str) -> str:
@@ -134,17 +133,13 @@ def advice(logical: str) -> str:
     return "Lees de gegevens opnieuw in op de startpagina (online of uit een map), of installeer het pakket opnieuw."
 
 
-def _quarantine(store: Store, path: Path, stamp: str) -> list[str]:
-    if not path.exists():
+def _quarantine(store: Store, obj: str, stamp: str) -> list[str]:
+    if not store.backend.exists(obj):
         return []
-    target = store.data_dir / QUARANTINE / stamp / path.relative_to(store.data_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        shutil.move(str(path), target)
-    except OSError:  # Windows: still mapped by a reader; copy instead and let the repair overwrite it
-        with contextlib.suppress(OSError):
-            shutil.copy2(path, target)
-    return [str(target.relative_to(store.data_dir))]
+    target = f"{QUARANTINE}/{stamp}/{obj}"
+    with contextlib.suppress(OSError):
+        store.backend.move_aside(obj, target)
+    return [target]
 
 
 def _rebuild(store, tx: Transaction, view, damaged: list[str], report: RepairReport, progress) -> None:
@@ -182,7 +177,7 @@ def _rebuild_from_log(store: Store, view, damaged: list[str], report: RepairRepo
             continue
         seen.add(key)
         path = _resolve(store, source)
-        if path is None or not path.exists():
+        if path is None:
             report.problems.append(
                 f"De bron '{entry.get('original_source') or source}' is er niet meer; de cijfers daaruit "
                 f"({', '.join(entry.get('gemeenten') or ['alle gemeenten'])}) kunnen niet opnieuw worden opgebouwd."
@@ -200,12 +195,13 @@ def _rebuild_from_log(store: Store, view, damaged: list[str], report: RepairRepo
 
 
 def _resolve(store: Store, source: str) -> Path | None:
+    """The logged source as a local path (fetched from the bucket for a remote store), or None when gone."""
     if not source or source.startswith("pakket "):
         return None
     path = Path(source)
     if path.is_absolute():
-        return path
-    return store.raw_file(source) if source.startswith("raw/") else store.data_dir / source
+        return path if path.exists() else None
+    return store.local_raw(source) if source.startswith("raw/") else None
 
 
 def _reimport_uploads(store: Store, damaged: list[str], report: RepairReport) -> None:
@@ -223,18 +219,14 @@ def _reimport_uploads(store: Store, damaged: list[str], report: RepairReport) ->
 
 def _restore_earlier(store: Store, tx: Transaction, logical: str) -> bool:
     """Put back the newest intact earlier version of a document (scores, presentations, notes, lists)."""
-    if not store.versions_root.is_dir():
-        return False
-    for path in sorted(store.versions_root.glob("*.json"), reverse=True):
-        try:
-            entry = json.loads(path.read_bytes().decode("utf-8")).get("files", {}).get(logical)
-        except (OSError, ValueError, UnicodeDecodeError):
-            continue
+    backend = store.backend
+    for key in reversed(store.version_files()):
+        entry = (store.read_version_file(key) or {}).get("files", {}).get(logical)
         if not entry:
             continue
-        obj = store.data_dir / entry.get("object", logical)
+        obj = entry.get("object", logical)
         with contextlib.suppress(OSError):
-            if obj.stat().st_size == entry["bytes"] and file_sha256(obj) == entry["sha256"]:
-                tx.put(logical, obj.read_bytes())
+            if backend.size(obj) == entry["bytes"] and backend.sha256(obj) == entry["sha256"]:
+                tx.put(logical, backend.read_bytes(obj))
                 return True
     return False

@@ -25,7 +25,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -36,15 +36,14 @@ import pyarrow.compute as pc
 
 from wijkkompas import STORE_VERSION
 from wijkkompas.errors import SourceError, StoreCorrupt
+from wijkkompas.store.backend import backend_for, is_url, local_cache_dir
 from wijkkompas.store.files import (
     atomic_write_bytes,
-    file_sha256,
     is_object_name,
     json_bytes,
     object_name,
     sha256,
 )
-from wijkkompas.store.lock import write_lock
 from wijkkompas.store.snapshot import (
     CBS_COLUMNS,
     EIGEN_PREFIX,
@@ -68,6 +67,8 @@ from wijkkompas.store.tables import (
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MANIFEST_FORMAT = 2
+MANIFEST = "store/manifest.json"
+VERSIONS = "store/versions"
 DEFAULT_GRACE_SECONDS = 15 * 60
 # Folders whose files the manifest manages (and garbage collection may clean); raw/ and beschadigd/ never.
 MANAGED_ROOTS = ("store", "geo", "eigen", "scores", "presentaties", "notities")
@@ -76,8 +77,12 @@ LEGACY_DOCUMENTS = (CBS_COLUMNS, INGEST_LOG, "eigen/uploads.json")
 LEGACY_DOCUMENT_GLOBS = ("scores/*.toml", "presentaties/*.json")
 
 
-def default_data_dir() -> Path:
-    return Path(os.environ.get("WIJKKOMPAS_DATA_DIR") or REPO_ROOT / "data")
+def default_data_dir() -> Path | str:
+    """`WIJKKOMPAS_DATA_DIR`: a folder, or an `s3://bucket/prefix` URL; default `data/` in the repository."""
+    env = os.environ.get("WIJKKOMPAS_DATA_DIR")
+    if env and is_url(env):
+        return env
+    return Path(env or REPO_ROOT / "data")
 
 
 def grace_seconds() -> float:
@@ -137,22 +142,22 @@ class Transaction:
         self.files: dict[str, dict] = {k: dict(v) for k, v in base.get("files", {}).items()}
         self.damaged: dict[str, dict] = dict(base.get("damaged") or {})
         self.writes = 0  # part of version() inside the transaction, so caches see each write
-        self.created: list[Path] = []  # files this transaction wrote, removed again if it is abandoned
+        self.created: list[str] = []  # files this transaction wrote, removed again if it is abandoned
 
     def view(self) -> Snapshot:
         """What this transaction has made so far, readable like any snapshot."""
-        return Snapshot(self.store.data_dir, {**self.base, "files": self.files, "damaged": self.damaged})
+        return Snapshot(self.store.backend, {**self.base, "files": self.files, "damaged": self.damaged})
 
     def put(self, logical: str, data: bytes, *, summary: dict | None = None) -> None:
         """Write `data` as the new content of `logical` (visible to others only after commit)."""
         digest = sha256(data)
         obj = object_name(logical, digest)
-        path = self.store.data_dir / obj
-        if not (path.exists() and path.stat().st_size == len(data) and file_sha256(path) == digest):
-            existed = path.exists()
-            atomic_write_bytes(path, data)
+        backend = self.store.backend
+        existed = backend.exists(obj)
+        if not (existed and backend.size(obj) == len(data) and backend.sha256(obj) == digest):
+            backend.write(obj, data)
             if not existed:
-                self.created.append(path)
+                self.created.append(obj)
         entry = {"object": obj, "sha256": digest, "bytes": len(data), "written": _now()}
         if summary is not None:
             entry["summary"] = summary
@@ -175,11 +180,10 @@ class Transaction:
     def discard(self) -> None:
         """An abandoned write leaves no trace: remove the new files no committed version names."""
         named = {e.get("object", k) for k, e in self.base.get("files", {}).items()}
-        for path in self.created:
-            if path.relative_to(self.store.data_dir).as_posix() not in named:
+        for obj in self.created:
+            if obj not in named:
                 with contextlib.suppress(OSError):
-                    path.unlink()
-                    _remove_empty_parents(path.parent, self.store.data_dir)
+                    self.store.backend.delete(obj)
 
     @property
     def changed(self) -> bool:
@@ -203,13 +207,14 @@ class Transaction:
         if self.damaged:
             manifest["damaged"] = dict(sorted(self.damaged.items()))
         data = json_bytes(manifest)
-        version_file = self.store.versions_root / f"{manifest['version']}.json"
-        atomic_write_bytes(version_file, data)
+        backend = self.store.backend
+        version_file = f"{VERSIONS}/{manifest['version']}.json"
+        backend.write(version_file, data)
         try:
-            atomic_write_bytes(self.store.manifest_path, data)  # the commit point
+            backend.write(MANIFEST, data)  # the commit point
         except BaseException:
             with contextlib.suppress(OSError):
-                version_file.unlink()
+                backend.delete(version_file)
             raise
         return manifest
 
@@ -218,23 +223,67 @@ class Store:
     """The figures, regions, maps and saved documents under `data_dir`; see the module docstring."""
 
     def __init__(self, data_dir: Path | str | None = None, *, raw_root: Path | str | None = None) -> None:
-        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
-        self.root = self.data_dir / "store"
-        self.geo_root = self.data_dir / "geo"
-        self.raw_root = Path(raw_root) if raw_root else self.data_dir / "raw"
-        self.manifest_path = self.root / "manifest.json"
-        self.versions_root = self.root / "versions"
-        self.lock_path = self.root / ".lock"
+        self.backend = backend_for(data_dir if data_dir else default_data_dir())
+        self.data_dir = self.backend.location  # a Path, or the s3:// URL of a bucket
+        local = local_cache_dir(self.backend.location) if self.backend.remote else self.data_dir
+        self.root = Path(local) / "store"
+        self.geo_root = Path(local) / "geo"
+        self.raw_root = Path(raw_root) if raw_root else Path(local) / "raw"
+        self.manifest_path = self.backend.display(MANIFEST)
+        self.versions_root = self.backend.display(VERSIONS)
 
     def __repr__(self) -> str:
         return f"Store({str(self.data_dir)!r})"
 
     def raw_file(self, rel: str) -> Path:
-        """A kept input (`raw/...`, relative to the data dir, as the registry and the log record it)."""
+        """A kept input (`raw/...`, relative to the data dir, as the registry and the log record it), on disk.
+
+        For a store in a bucket this is the local copy; `write_raw`/`read_raw`/`local_raw` keep it in step.
+        """
         parts = PurePosixPath(str(rel).replace("\\", "/")).parts
         if parts and parts[0] == "raw":
             return self.raw_root.joinpath(*parts[1:])
-        return self.data_dir.joinpath(*parts)
+        return Path(self.root.parent).joinpath(*parts)
+
+    def write_raw(self, rel: str, data: bytes) -> None:
+        """Keep an input file (an upload, a pack, a copy of a loaded folder) next to the store."""
+        atomic_write_bytes(self.raw_file(rel), data)
+        if self.backend.remote:
+            self.backend.write(rel, data)
+
+    def read_raw(self, rel: str) -> bytes | None:
+        path = self.raw_file(rel)
+        if path.is_file():
+            return path.read_bytes()
+        if self.backend.remote:
+            with contextlib.suppress(FileNotFoundError, OSError):
+                data = self.backend.read_bytes(rel)
+                atomic_write_bytes(path, data)
+                return data
+        return None
+
+    def raw_exists(self, rel: str) -> bool:
+        return self.raw_file(rel).is_file() or (self.backend.remote and self.backend.exists(rel))
+
+    def delete_raw(self, rel: str) -> None:
+        path = self.raw_file(rel)
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+            path.parent.rmdir()
+        if self.backend.remote:
+            self.backend.delete(rel)
+
+    def local_raw(self, rel: str) -> Path | None:
+        """A kept input (a file or a folder of files) as a local path, fetched from the bucket if needed."""
+        path = self.raw_file(rel)
+        if self.backend.remote:
+            for key, _size, _mtime in self.backend.list(rel):
+                target = self.raw_file(key)
+                if not target.exists():
+                    atomic_write_bytes(target, self.backend.read_bytes(key))
+            if not path.exists() and self.backend.exists(rel):
+                atomic_write_bytes(path, self.backend.read_bytes(rel))
+        return path if path.exists() else None
 
     # ------------------------------------------------------------------ names (logical, as in the manifest)
 
@@ -246,7 +295,7 @@ class Store:
     # ------------------------------------------------------------------ versions
 
     def _key(self) -> str:
-        return str(self.data_dir.resolve())
+        return self.backend.key
 
     def _active(self) -> Transaction | None:
         return getattr(_ACTIVE, "tx", {}).get(self._key())
@@ -256,7 +305,7 @@ class Store:
         when `manifest.json` itself is damaged (it is a copy of that file)."""
         for attempt in range(5):
             try:
-                data = json.loads(self.manifest_path.read_bytes().decode("utf-8"))
+                data = json.loads(self.backend.read_bytes(MANIFEST).decode("utf-8"))
                 if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
                     raise ValueError("geen lijst met bestanden")
                 return data
@@ -271,12 +320,21 @@ class Store:
                 raise StoreCorrupt(self.manifest_path, f"manifest kan niet worden gelezen ({exc})") from exc
         raise StoreCorrupt(self.manifest_path, "manifest is bezet en kan niet worden gelezen")
 
-    def _newest_version_file(self) -> dict | None:
-        if not self.versions_root.is_dir():
+    def version_files(self) -> list[str]:
+        """Keys of the kept version files, oldest first."""
+        return [k for k, _s, _m in self.backend.list(VERSIONS) if k.endswith(".json")]
+
+    def read_version_file(self, key: str) -> dict | None:
+        try:
+            data = json.loads(self.backend.read_bytes(key).decode("utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
             return None
-        for path in sorted(self.versions_root.glob("*.json"), reverse=True):
+        return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else None
+
+    def _newest_version_file(self) -> dict | None:
+        for key in reversed(self.version_files()):
             with contextlib.suppress(OSError, ValueError, UnicodeDecodeError):
-                data = json.loads(path.read_bytes().decode("utf-8"))
+                data = json.loads(self.backend.read_bytes(key).decode("utf-8"))
                 if isinstance(data, dict) and isinstance(data.get("files"), dict):
                     return data
         return None
@@ -305,7 +363,7 @@ class Store:
         """The newest committed version, ignoring any pin."""
         manifest = self._current_manifest()
         self._remember(manifest)
-        return Snapshot(self.data_dir, manifest)
+        return Snapshot(self.backend, manifest)
 
     def pin(self) -> Snapshot:
         """Resolve the manifest once for this request; later reads in the same thread/context use it."""
@@ -329,22 +387,21 @@ class Store:
         Falls back to the current version when the old one has been cleaned up meanwhile.
         """
         key = (self._key(), version)
-        path = self.versions_root / f"{version}.json"
+        path = f"{VERSIONS}/{version}.json"
         with _VERSIONS_GUARD:
             manifest = _VERSIONS.get(key)
             if manifest is not None:
                 _VERSIONS.move_to_end(key)
-        if manifest is not None and not path.exists() and manifest.get("upgraded_from") is None:
+        if manifest is not None and manifest.get("upgraded_from") is None and not self.backend.exists(path):
             with _VERSIONS_GUARD:
                 _VERSIONS.pop(key, None)  # cleaned up meanwhile: its files may be gone too
             return self.current()
         if manifest is None:
-            try:
-                manifest = json.loads(path.read_bytes().decode("utf-8"))
-            except (OSError, ValueError, UnicodeDecodeError):
+            manifest = self.read_version_file(path)
+            if manifest is None:
                 return self.current()
             self._remember(manifest)
-        return Snapshot(self.data_dir, manifest)
+        return Snapshot(self.backend, manifest)
 
     def _remember(self, manifest: dict) -> None:
         key = (self._key(), str(manifest.get("version")))
@@ -380,7 +437,7 @@ class Store:
         if active is not None:
             yield active
             return
-        with write_lock(self.lock_path):
+        with self.backend.lock():
             base = self._current_manifest()
             tx = Transaction(self, base)
             registry = _ACTIVE.__dict__.setdefault("tx", {})
@@ -565,6 +622,8 @@ class Store:
     # ------------------------------------------------------------------ upgrade from format 1
 
     def _has_legacy_documents(self) -> bool:
+        if self.backend.remote:
+            return False
         return any((self.data_dir / d).is_file() for d in LEGACY_DOCUMENTS) or any(
             any(self.data_dir.glob(g)) for g in LEGACY_DOCUMENT_GLOBS
         )
@@ -573,15 +632,17 @@ class Store:
         """Adopt a format-1 data folder: files keep their names (they become this version's objects)
         and the documents it kept beside the manifest are listed in it. Runs once, under the lock;
         on a read-only folder the upgraded manifest is used in memory only."""
+        if self.backend.remote:
+            return self._upgraded(old)
         try:
-            with write_lock(self.lock_path):
+            with self.backend.lock():
                 current = self._read_manifest_file()
                 if current is not None and int(current.get("format") or 1) >= MANIFEST_FORMAT:
                     return current
                 manifest = self._upgraded(current or old)
                 data = json_bytes(manifest)
-                atomic_write_bytes(self.versions_root / f"{manifest['version']}.json", data)
-                atomic_write_bytes(self.manifest_path, data)
+                self.backend.write(f"{VERSIONS}/{manifest['version']}.json", data)
+                self.backend.write(MANIFEST, data)
                 return manifest
         except OSError:
             return self._upgraded(old)
@@ -601,7 +662,7 @@ class Store:
                 continue
             data = (self.data_dir / rel).read_bytes()
             files[rel] = {"object": rel, "sha256": sha256(data), "bytes": len(data), "written": _now()}
-        snap = Snapshot(self.data_dir, {"files": files})
+        snap = Snapshot(self.backend, {"files": files})
         for rel in list(files):
             if rel.startswith((VALUES_PREFIX, EIGEN_PREFIX)):
                 with contextlib.suppress(StoreCorrupt):
@@ -623,52 +684,36 @@ class Store:
         current = current or self._current_manifest()
         now = time.time()
         versions: list[tuple[str, dict]] = []
-        for path in sorted(self.versions_root.glob("*.json")) if self.versions_root.is_dir() else []:
-            try:
-                versions.append((path.name, json.loads(path.read_bytes().decode("utf-8"))))
-            except (OSError, ValueError, UnicodeDecodeError):
-                continue
+        for key in self.version_files():
+            manifest = self.read_version_file(key)
+            if manifest is not None:
+                versions.append((key, manifest))
         keep: list[dict] = [current]
         dropped: list[tuple[str, dict]] = []
-        for i, (name, manifest) in enumerate(versions):
+        for i, (key, manifest) in enumerate(versions):
             if manifest.get("version") == current.get("version"):
                 continue
             later = versions[i + 1][1] if i + 1 < len(versions) else current
             superseded = _parse_time(later.get("changed"))
-            (keep.append(manifest) if now - superseded < grace else dropped.append((name, manifest)))
+            (keep.append(manifest) if now - superseded < grace else dropped.append((key, manifest)))
         referenced = {e.get("object", k) for m in keep for k, e in m.get("files", {}).items()}
         candidates = {e.get("object", k) for _, m in dropped for k, e in m.get("files", {}).items()} - referenced
         for root in MANAGED_ROOTS:
-            folder = self.data_dir / root
-            if not folder.is_dir():
-                continue
-            for path in folder.rglob("*"):
-                rel = path.relative_to(self.data_dir).as_posix()
-                if path.is_file() and is_object_name(path.name) and rel not in referenced and not rel.startswith(
-                    "store/versions/"
-                ):
-                    with contextlib.suppress(OSError):
-                        if now - path.stat().st_mtime >= grace:
-                            candidates.add(rel)
+            for key, _size, mtime in self.backend.list(root):
+                name = key.rsplit("/", 1)[-1]
+                unreferenced = is_object_name(name) and key not in referenced and not key.startswith(f"{VERSIONS}/")
+                if unreferenced and now - mtime >= grace:
+                    candidates.add(key)
         removed = []
-        for rel in sorted(candidates):
-            path = self.data_dir / rel
+        for key in sorted(candidates):
             with contextlib.suppress(OSError):  # Windows: a file still mapped by a reader stays until next time
-                path.unlink()
-                removed.append(path)
-        for name, _ in dropped:
+                if self.backend.exists(key):
+                    self.backend.delete(key)
+                    removed.append(self.backend.display(key))
+        for key, _ in dropped:
             with contextlib.suppress(OSError):
-                (self.versions_root / name).unlink()
+                self.backend.delete(key)
         return removed
-
-
-def _remove_empty_parents(folder: Path, stop: Path) -> None:
-    while folder != stop and stop in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
 
 
 def geometry_bytes(frame: gpd.GeoDataFrame) -> bytes:
@@ -676,12 +721,3 @@ def geometry_bytes(frame: gpd.GeoDataFrame) -> bytes:
     sink = pa.BufferOutputStream()
     frame.to_parquet(sink, geometry_encoding="geoarrow", compression="zstd", index=False, write_covering_bbox=False)
     return sink.getvalue().to_pybytes()
-
-
-def logical_parts(logical: str) -> tuple[str, ...]:
-    return PurePosixPath(logical).parts
-
-
-def iter_objects(snapshot: Snapshot) -> Iterable[tuple[str, Path]]:
-    for logical in snapshot.files:
-        yield logical, snapshot.path(logical)

@@ -24,7 +24,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wijkkompas.errors import StoreCorrupt
-from wijkkompas.store.files import file_sha256, sha256
+from wijkkompas.store.backend import LocalBackend, S3Backend, backend_for
+from wijkkompas.store.files import sha256
 from wijkkompas.store.tables import (
     REGION_SCHEMA,
     VALUE_SCHEMA,
@@ -46,13 +47,13 @@ _STATS: OrderedDict[str, tuple[dict, pq.FileMetaData]] = OrderedDict()
 _STATS_GUARD = threading.Lock()
 
 
-def _file_stats(path: Path, digest: str) -> tuple[dict, pq.FileMetaData]:
+def _file_stats(backend, obj: str, digest: str) -> tuple[dict, pq.FileMetaData]:
     with _STATS_GUARD:
         hit = _STATS.get(digest)
         if hit is not None:
             _STATS.move_to_end(digest)
             return hit
-    meta = pq.read_metadata(path)
+    meta = backend.parquet_metadata(obj)
     value = (row_group_stats(meta), meta)
     with _STATS_GUARD:
         _STATS[digest] = value
@@ -70,13 +71,13 @@ _TABLES: OrderedDict[str, pa.Table] = OrderedDict()
 _TABLES_GUARD = threading.Lock()
 
 
-def _decoded(path: Path, digest: str) -> pa.Table:
+def _decoded(backend, obj: str, digest: str) -> pa.Table:
     with _TABLES_GUARD:
         hit = _TABLES.get(digest)
         if hit is not None:
             _TABLES.move_to_end(digest)
             return hit
-    table = pq.read_table(path, memory_map=True)
+    table = backend.read_parquet(obj)
     with _TABLES_GUARD:
         _TABLES[digest] = table
         total = sum(t.nbytes for t in _TABLES.values())
@@ -122,8 +123,9 @@ def _filtered(table: pa.Table, filters: list | None, columns: list[str] | None, 
 class Snapshot:
     """Read-only view of one manifest version. Cheap to create; holds no open files."""
 
-    def __init__(self, data_dir: Path, manifest: dict) -> None:
-        self.data_dir = Path(data_dir)
+    def __init__(self, backend: LocalBackend | S3Backend | Path | str, manifest: dict) -> None:
+        self.backend = backend if isinstance(backend, (LocalBackend, S3Backend)) else backend_for(backend)
+        self.data_dir = self.backend.location
         self.manifest = manifest
         self.files: dict[str, dict] = manifest.get("files", {})
         self.version: str = str(manifest.get("version") or "leeg")
@@ -136,12 +138,16 @@ class Snapshot:
     def names(self, prefix: str = "") -> list[str]:
         return sorted(k for k in self.files if k.startswith(prefix))
 
-    def path(self, logical: str) -> Path:
-        """The file on disk that holds `logical` in this version."""
+    def object(self, logical: str) -> str:
+        """The key (relative to the store's location) of the file that holds `logical` in this version."""
         entry = self.files.get(logical)
         if entry is None:
-            raise StoreCorrupt(self.data_dir / logical, "staat niet in het manifest", logical=logical)
-        return self.data_dir / entry.get("object", logical)
+            raise StoreCorrupt(self.backend.display(logical), "staat niet in het manifest", logical=logical)
+        return entry.get("object", logical)
+
+    def path(self, logical: str) -> Path:
+        """Where that file is (on disk; for a bucket, `bucket/prefix/key` as a name to show)."""
+        return self.backend.display(self.object(logical))
 
     def damaged(self) -> dict[str, dict]:
         """Files that were found damaged and could not be restored: logical name → what happened."""
@@ -151,7 +157,7 @@ class Snapshot:
         path = self.path(logical)
         entry = self.files[logical]
         try:
-            size = path.stat().st_size
+            size = self.backend.size(entry.get("object", logical))
         except FileNotFoundError:
             raise StoreCorrupt(path, "ontbreekt", logical=logical) from None
         except OSError as exc:
@@ -165,7 +171,7 @@ class Snapshot:
         path, entry = self._checked(logical)
         if full:
             try:
-                digest = file_sha256(path)
+                digest = self.backend.sha256(entry.get("object", logical))
             except OSError as exc:
                 raise StoreCorrupt(path, f"kan niet worden gelezen ({exc})", logical=logical) from exc
             if digest != entry["sha256"]:
@@ -185,7 +191,7 @@ class Snapshot:
         """Small documents (JSON, TOML): read whole and checked against their checksum."""
         path, entry = self._checked(logical)
         try:
-            data = path.read_bytes()
+            data = self.backend.read_bytes(entry.get("object", logical))
         except OSError as exc:
             raise StoreCorrupt(path, f"kan niet worden gelezen ({exc})", logical=logical) from exc
         if sha256(data) != entry["sha256"]:
@@ -210,12 +216,13 @@ class Snapshot:
         footer statistics is several times faster than the generic dataset scan (benchmarks/bench_store.py).
         """
         path, entry = self._checked(logical)
+        obj = entry.get("object", logical)
         try:
             if entry["bytes"] <= SMALL_FILE_BYTES:
-                return _filtered(_decoded(path, entry["sha256"]), filters, columns, gemeente_null)
-            stats, meta = _file_stats(path, entry["sha256"])
+                return _filtered(_decoded(self.backend, obj, entry["sha256"]), filters, columns, gemeente_null)
+            stats, meta = _file_stats(self.backend, obj, entry["sha256"])
             groups = row_groups_for(stats, filters, gemeente_null=gemeente_null)
-            with pq.ParquetFile(path, metadata=meta, memory_map=True) as pf:
+            with self.backend.parquet_file(obj, meta) as pf:
                 if groups:
                     table = pf.read_row_groups(groups, columns=columns)
                 else:
@@ -362,9 +369,9 @@ class Snapshot:
             return gpd.GeoDataFrame(
                 {"region_code": [], "region_name": [], "gemeente_code": []}, geometry=[], crs="EPSG:4326"
             )
-        path, _ = self._checked(logical)
+        path, entry = self._checked(logical)
         try:
             filters = [("gemeente_code", "in", list(gemeenten))] if gemeenten else None
-            return gpd.read_parquet(path, filters=filters)
+            return self.backend.read_geoparquet(entry.get("object", logical), filters)
         except Exception as exc:
             raise StoreCorrupt(path, f"kan niet worden gelezen ({exc})", logical=logical) from exc

@@ -9,7 +9,6 @@ files it writes are snapshotted and put back if anything fails half-way.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 from collections.abc import Mapping
@@ -23,7 +22,7 @@ import pandas as pd
 from wijkkompas.catalogue.catalogue import Indicator
 from wijkkompas.errors import StoreCorrupt
 from wijkkompas.sources.errors import SourceError
-from wijkkompas.store import REGION_COLUMNS, VALUE_COLUMNS, Snapshot, Store, atomic_write_bytes
+from wijkkompas.store import REGION_COLUMNS, VALUE_COLUMNS, Snapshot, Store
 from wijkkompas.userdata.analysis import Analysis, _small_regions
 from wijkkompas.userdata.metadata import IndicatorMeta, slug
 from wijkkompas.userdata.report import nl_int
@@ -319,8 +318,8 @@ def import_analysis(
     if problems:
         raise SourceError("Niets opgeslagen. " + " ".join(problems))
     sha = hashlib.sha256(data).hexdigest()
-    written_raw: Path | None = None
-    stale_raw: Path | None = None
+    written_raw: str | None = None
+    stale_raw: str | None = None
     try:
         with store.transaction() as tx:
             uploads = _read_registry(tx.view())
@@ -349,7 +348,6 @@ def import_analysis(
             src = SOURCE_PREFIX + upload_id
             old_years = tx.view().source_years(src) if old else []
             raw_rel = f"raw/eigen/{upload_id}/{_safe_name(analysis.table.file_name)}"
-            raw_path = store.raw_file(raw_rel)
             new_years = sorted({int(y) for y in values["year"]})
             small = int(analysis.privacy["region_code"].nunique()) if not analysis.privacy.empty else 0
             record = Upload(
@@ -370,9 +368,9 @@ def import_analysis(
                 options=dict(options or {}),
             )
             # The kept file is an input, outside the manifest: written first, removed again if the commit fails.
-            if not raw_path.exists() or raw_path.read_bytes() != data:
-                written_raw = raw_path if not raw_path.exists() else None
-                atomic_write_bytes(raw_path, data)
+            if store.read_raw(raw_rel) != data:
+                written_raw = raw_rel if not store.raw_exists(raw_rel) else None
+                store.write_raw(raw_rel, data)
             store.replace(values, pd.DataFrame(columns=REGION_COLUMNS), source_tables=[src], gemeenten=None)
             stale = sorted(set(old_years) - set(new_years))
             if stale:
@@ -380,24 +378,22 @@ def import_analysis(
             uploads[upload_id] = record
             tx.put_json(REGISTRY, _registry_payload(uploads))
             if old and old.raw_path != raw_rel:
-                stale_raw = store.raw_file(old.raw_path)
+                stale_raw = old.raw_path
     except SourceError:
-        _forget(written_raw)
+        _forget(store, written_raw)
         raise
     except Exception as exc:
-        _forget(written_raw)
+        _forget(store, written_raw)
         raise SourceError(
             f"Opslaan is mislukt ({type(exc).__name__}: {exc}). Er is niets veranderd; probeer het opnieuw."
         ) from exc
-    _forget(stale_raw)
+    _forget(store, stale_raw)
     return record
 
 
-def _forget(path: Path | None) -> None:
-    if path is not None:
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
-            path.parent.rmdir()
+def _forget(store: Store, rel: str | None) -> None:
+    if rel is not None:
+        store.delete_raw(rel)
 
 
 def delete_upload(store: Store, upload_id: str) -> Upload:
@@ -415,10 +411,9 @@ def delete_upload(store: Store, upload_id: str) -> Upload:
         raise
     except Exception as exc:
         raise SourceError(f"Verwijderen is mislukt ({type(exc).__name__}: {exc}); er is niets veranderd.") from exc
-    _forget(store.raw_file(up.raw_path))
+    _forget(store, up.raw_path)
     return up
 
 
 def raw_bytes(store: Store, upload: Upload) -> bytes | None:
-    path = store.raw_file(upload.raw_path)
-    return path.read_bytes() if path.exists() else None
+    return store.read_raw(upload.raw_path)
