@@ -159,7 +159,9 @@ def resolve_overlaps(store: Store, years: Sequence[int], gemeenten: Sequence[str
         kaart = values[values["source_table"] == KAART_SOURCE]
         if kaart.empty:
             continue
-        others = values[~values["source_table"].isin(MAPPED_SOURCES) & ~values["source_table"].astype(str).str.startswith("eigen:")]
+        others = values[
+            ~values["source_table"].isin(MAPPED_SOURCES) & ~values["source_table"].astype(str).str.startswith("eigen:")
+        ]
         if others.empty:
             continue
         key = ["region_code", "indicator"]
@@ -205,4 +207,6 @@ def _rewrite(store: Store, year: int, source: str, keep: pd.DataFrame, scope: li
     rest = rest[(rest["source_table"] == source) & ~rest["gemeente_code"].isin(scope)]
     store.delete_source(source, [year])
     if not rest.empty:
-        store.replace(rest, pd.DataFrame(), source_tables=[source], gemeenten=sorted(rest["gemeente_code"].dropna().unique()))
+        store.replace(
+            rest, pd.DataFrame(), source_tables=[source], gemeenten=sorted(rest["gemeente_code"].dropna().unique())
+        )

@@ -166,9 +166,9 @@ def _wide_from_records(
     gm_col = next((c for c in records.columns if key_stem(c) == "Gemeentenaam"), None)
     if gm_col is not None:
         municipal = codes.str.startswith(("GM", "WK", "BU")).to_numpy()
-        gm = pd.DataFrame(
-            {"code": "GM" + codes.str[2:6], "name": records[gm_col].astype("string").str.strip()}
-        )[municipal]
+        gm = pd.DataFrame({"code": "GM" + codes.str[2:6], "name": records[gm_col].astype("string").str.strip()})[
+            municipal
+        ]
         gm = gm.dropna().drop_duplicates("code")
         names.update(dict(zip(gm["code"], gm["name"], strict=True)))
     value_cols = [
@@ -346,7 +346,9 @@ class FolderSource:
             except SourceError as exc:
                 out.problems.append(str(exc))
             except (ValueError, KeyError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-                out.problems.append(f"Het bestand {path} kan niet worden gelezen: {exc}. Controleer of het compleet is.")
+                out.problems.append(
+                    f"Het bestand {path} kan niet worden gelezen: {exc}. Controleer of het compleet is."
+                )
         for key, frames in rows_by_table.items():
             table = table_of.get(key, key)
             wide = pd.concat(frames, ignore_index=True, sort=False)
@@ -364,7 +366,9 @@ class FolderSource:
             present = present.set_index("region_code").reindex(wide["region_code"]).reset_index()
             status = None
             if status_by_table.get(table):
-                status = pd.concat(status_by_table[table], ignore_index=True).groupby("region_code", as_index=False).first()
+                status = (
+                    pd.concat(status_by_table[table], ignore_index=True).groupby("region_code", as_index=False).first()
+                )
             keys = props.get(table, [])
             if keys and key in year_of:  # police main groups are Wijkkompas sums: give them metadata too
                 keys = keys + _crime_group_keyinfos(wide.columns, {k.key for k in keys})
@@ -519,7 +523,9 @@ class FolderSource:
             if total.empty:
                 continue
             if measure is not None and region_col is not None and catalogue.crime_groups:
-                total = self._add_crime_groups(records[in_year.to_numpy()], code[in_year], total, region_col, measure, catalogue)
+                total = self._add_crime_groups(
+                    records[in_year.to_numpy()], code[in_year], total, region_col, measure, catalogue
+                )
             out.append((int(year) if year is not None else None, total))
         if not out:
             raise SourceError(f"In {path} staat geen rij 'Totaal misdrijven' (SoortMisdrijf 0.0.0).", path=str(path))
@@ -528,7 +534,9 @@ class FolderSource:
     @staticmethod
     def _add_crime_groups(rows, code, total, region_col, measure, catalogue) -> pd.DataFrame:
         regions = rows[region_col].astype("string").str.strip()
-        values = pd.to_numeric(rows[measure].astype("string").str.strip().mask(lambda s: s.isin(MISSING_TOKENS)), errors="coerce")
+        values = pd.to_numeric(
+            rows[measure].astype("string").str.strip().mask(lambda s: s.isin(MISSING_TOKENS)), errors="coerce"
+        )
         cube = pd.DataFrame({"region": regions.to_numpy(), "code": code.to_numpy(), "value": values.to_numpy()})
         total = total.copy()
         total_regions = total[region_col].astype("string").str.strip()

@@ -133,7 +133,9 @@ def read_lbm_csv(path: Path) -> list[MappedTable]:
     keep = codes.str.match(_CODE.pattern).fillna(False) & years.notna()
     mapped = _columns_map(frame.columns)
     if not mapped:
-        raise SourceError(f"In {path} staan geen Leefbaarometer-scores (kolommen afw, won, fys, vrz, soc, onv).", path=str(path))
+        raise SourceError(
+            f"In {path} staan geen Leefbaarometer-scores (kolommen afw, won, fys, vrz, soc, onv).", path=str(path)
+        )
     out = []
     for year in sorted(years[keep].unique()):
         sel = (keep & (years == year)).to_numpy()
@@ -148,7 +150,9 @@ def read_lbm_geojson(path: Path, year_hint: int | None = None) -> list[MappedTab
     try:
         payload = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        raise SourceError(f"Het Leefbaarometer-bestand {path} is geen geldige JSON. Download het opnieuw.", path=str(path)) from exc
+        raise SourceError(
+            f"Het Leefbaarometer-bestand {path} is geen geldige JSON. Download het opnieuw.", path=str(path)
+        ) from exc
     props = [f.get("properties") or {} for f in payload.get("features", []) if isinstance(f, dict)]
     if not props:
         return []
@@ -158,14 +162,22 @@ def read_lbm_geojson(path: Path, year_hint: int | None = None) -> list[MappedTab
     if code_col is None:
         raise SourceError(f"In {path} ontbreekt de kolom met regiocodes (id).", path=str(path))
     codes = frame[code_col].astype("string").str.strip().str.upper()
-    years = pd.to_numeric(frame[lower["year"]], errors="coerce") if "year" in lower else pd.Series(year_hint, index=frame.index)
+    years = (
+        pd.to_numeric(frame[lower["year"]], errors="coerce")
+        if "year" in lower
+        else pd.Series(year_hint, index=frame.index)
+    )
     keep = codes.str.match(_CODE.pattern).fillna(False) & years.notna()
     mapped = _columns_map(frame.columns)
     out = []
     for year in sorted(years[keep].unique()):
         sel = (keep & (years == year)).to_numpy()
         rows = long_from_wide(frame[sel], codes[sel], mapped, {})
-        names = dict(zip(codes[sel], frame.loc[sel, lower["name"]].astype("string").str.strip(), strict=True)) if "name" in lower else {}
+        names = (
+            dict(zip(codes[sel], frame.loc[sel, lower["name"]].astype("string").str.strip(), strict=True))
+            if "name" in lower
+            else {}
+        )
         out.append(MappedTable(SOURCE, int(year), rows, names, [path]))
     return out
 
@@ -247,7 +259,9 @@ class LeefbaarometerSource:
             if len(batch) < self.page_size:
                 break
         # The server filtered on id; a file must hold this gemeente only, whatever it did.
-        return [f for f in features if str((f.get("properties") or {}).get("id", "")).strip().upper().startswith(prefix)]
+        return [
+            f for f in features if str((f.get("properties") or {}).get("id", "")).strip().upper().startswith(prefix)
+        ]
 
     def fetch(self, year: int, level: str, gemeenten: Iterable[str], dest: Path) -> list[Path]:
         """Write the WFS answer per gemeente to ``dest/leefbaarometer/<year>/<level>_<GM>.geojson``."""
@@ -267,7 +281,11 @@ class LeefbaarometerSource:
             features = self._features(year, level, code)
             if not features:
                 raise NotAvailable(f"De Leefbaarometer {year} heeft geen scores voor de {level}en van {code}.")
-            written[code] = {"type": "FeatureCollection", "source": {"layer": self.layer(year, level), "year": year}, "features": features}
+            written[code] = {
+                "type": "FeatureCollection",
+                "source": {"layer": self.layer(year, level), "year": year},
+                "features": features,
+            }
         return [write_json_atomic(lbm_path(dest, year, level, code), fc) for code, fc in written.items()]
 
     def fetch_download(self, dest: Path) -> list[Path]:
@@ -289,7 +307,11 @@ class LeefbaarometerSource:
                 for member in zf.namelist():
                     name = Path(member).name
                     low = name.lower()
-                    if not (low.endswith(".csv") and "scores" in low and any(w in low for w in ("buurt", "wijk", "gemeente"))):
+                    if not (
+                        low.endswith(".csv")
+                        and "scores" in low
+                        and any(w in low for w in ("buurt", "wijk", "gemeente"))
+                    ):
                         continue
                     out_path = folder / name
                     if not out_path.exists():

@@ -8,7 +8,7 @@ carries the outlines *and* the key figures per gemeente, wijk and buurt. The Fol
 * a `MappedTable` per year with the mapped columns as catalogue indicators (mapping in
   catalogue/wijkbuurtkaart.toml; sentinels such as -99999999 become "geheim", never a number);
 * the polygons (when the file has them), land only: the kaart has a water part (``WATER = "JA"``)
-  next to the land part of a gemeente, under the same code.
+  next to the land part of a gemeente, under the same code (and ``"B"`` for Belgian territory).
 
 Water rows are dropped from the figures too: they are not places where people live and carry only
 sentinels.
@@ -35,8 +35,16 @@ SOURCE = "CBS wijk- en buurtkaart"
 MAPPING_TOML = Path(__file__).resolve().parents[1] / "catalogue" / "wijkbuurtkaart.toml"
 SUFFIXES = {".dbf", ".shp", ".gpkg", ".zip"}
 # Code and name columns per level, short (dBASE) and long (GeoPackage/PDOK) spelling.
-CODE_COLUMNS = {"buurt": ("bu_code", "buurtcode"), "wijk": ("wk_code", "wijkcode"), "gemeente": ("gm_code", "gemeentecode")}
-NAME_COLUMNS = {"buurt": ("bu_naam", "buurtnaam"), "wijk": ("wk_naam", "wijknaam"), "gemeente": ("gm_naam", "gemeentenaam")}
+CODE_COLUMNS = {
+    "buurt": ("bu_code", "buurtcode"),
+    "wijk": ("wk_code", "wijkcode"),
+    "gemeente": ("gm_code", "gemeentecode"),
+}
+NAME_COLUMNS = {
+    "buurt": ("bu_naam", "buurtnaam"),
+    "wijk": ("wk_naam", "wijknaam"),
+    "gemeente": ("gm_naam", "gemeentenaam"),
+}
 PREFIX = {"buurt": "BU", "wijk": "WK", "gemeente": "GM"}
 CODE_RE = re.compile(r"^(GM\d{4}|WK\d{6}|BU\d{8})$")
 YEAR_RE = re.compile(r"(?<![0-9])(20[0-4]\d|19[89]\d)(?![0-9])")
@@ -83,7 +91,11 @@ def load_mapping() -> KaartMapping:
                 f"wijkbuurtkaart.toml: kolom {name} verwijst naar indicator '{indicator}', die niet in de catalogus staat."
             )
         years = spec.get("years")
-        columns[name.lower()] = (indicator, float(spec.get("factor", 1.0)), (int(years[0]), int(years[1])) if years else None)
+        columns[name.lower()] = (
+            indicator,
+            float(spec.get("factor", 1.0)),
+            (int(years[0]), int(years[1])) if years else None,
+        )
     sentinels = {float(k): str(v) for k, v in raw.get("sentinels", {}).items()}
     return KaartMapping(columns, sentinels)
 
@@ -120,7 +132,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     with path.open(encoding="utf-8-sig", errors="replace") as fh:
         head = fh.readline()
     delimiter = ";" if head.count(";") > head.count(",") else ","
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=delimiter, quoting=csv.QUOTE_MINIMAL)
+    return pd.read_csv(
+        path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=delimiter, quoting=csv.QUOTE_MINIMAL
+    )
 
 
 def _layers(path: Path) -> list[tuple[str, str | None]]:
@@ -177,7 +191,9 @@ def read_kaart(path: Path) -> tuple[list[MappedTable], list[tuple[int, gpd.GeoDa
                 if source == "csv":
                     frame = _read_csv(path)
                 else:
-                    frame = pyogrio.read_dataframe(source, layer=layer, read_geometry=not source.lower().endswith(".dbf"))
+                    frame = pyogrio.read_dataframe(
+                        source, layer=layer, read_geometry=not source.lower().endswith(".dbf")
+                    )
         except Exception as exc:  # pyogrio raises its own error family
             raise SourceError(
                 f"De wijk- en buurtkaart {path}{f' (laag {layer})' if layer else ''} kan niet worden gelezen "
@@ -215,7 +231,8 @@ def _one_layer(frame: pd.DataFrame, level: str, year: int, path: Path):
     codes = codes.where(~bare, PREFIX[level] + codes.str.zfill(width))
     keep = codes.str.match(CODE_RE.pattern).fillna(False)
     if water_col is not None:
-        keep &= ~frame[water_col].astype("string").str.strip().str.upper().eq("JA").fillna(False)
+        # "JA" = water, "B" = Belgian territory around Baarle (CBS toelichting 2021): neither is a place to report on.
+        keep &= ~frame[water_col].astype("string").str.strip().str.upper().isin(["JA", "B"]).fillna(False)
     frame = frame[keep.to_numpy()].reset_index(drop=True)
     codes = codes[keep].reset_index(drop=True)
     mapping = load_mapping()
@@ -238,7 +255,9 @@ def _one_layer(frame: pd.DataFrame, level: str, year: int, path: Path):
             gm_name_col = _find(columns, NAME_COLUMNS["gemeente"])
             if gm_name_col is not None:
                 gm = pd.DataFrame({"c": "GM" + codes.str[2:6], "n": frame[gm_name_col].astype("string").str.strip()})
-                names.update({c: n for c, n in gm.dropna().drop_duplicates("c").itertuples(index=False) if c not in names})
+                names.update(
+                    {c: n for c, n in gm.dropna().drop_duplicates("c").itertuples(index=False) if c not in names}
+                )
         table = MappedTable(SOURCE, year, rows, names, [path], notes)
     geo = None
     if isinstance(frame, gpd.GeoDataFrame) and "geometry" in frame and frame.geometry.notna().any():
