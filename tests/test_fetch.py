@@ -94,7 +94,7 @@ def test_maps_down_still_loads_figures_and_the_summary_says_what_failed(tmp_path
     assert [t.key for t in report.failed] == ["map:2024:buurt", "map:2024:wijk", "map:2024:gemeente"]
     lines = report.lines()
     assert lines[0] == "2024: kerncijfers (85984NED) (opgehaald)."
-    assert any(line.startswith("Mislukt — 2024 kaart buurten: Geen verbinding met CBS") for line in lines)
+    assert lines[-1] == f"Mislukt — 2024 kaart buurten, 2024 kaart wijken en 2024 kaart gemeente: {DOWN}"
 
 
 def test_a_second_run_reuses_what_is_there_and_retries_only_what_failed(tmp_path):
@@ -195,3 +195,27 @@ def test_failed_tasks_are_not_counted_as_done(tmp_path):
     report = fetch_online(store, ["GM0999"], [2024], v3=cbs, v4=Down(), pdok=Down(), parts=("kwb", "maps"))
     assert {r.state for r in report.results if r.task.kind == "map"} == {FAILED}
     assert "map:2024:buurt" not in json.loads((store.raw_root / "downloads.json").read_text())
+
+
+class Offline:
+    """No connection at all: every call raises the 'Geen verbinding' error of the http layer."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def fetch(self, *args, **kwargs):
+        self.calls += 1
+        raise SourceError("Geen verbinding met PDOK (api.pdok.nl).", unreachable=True)
+
+
+def test_an_unreachable_service_is_asked_once_per_run_not_per_task(tmp_path):
+    """Offline laptop: one wait through the retries per service, not one per year and map level."""
+    store = Store(tmp_path / "d")
+    pdok = Offline()
+    report = fetch_online(
+        store, ["GM0999"], [2023, 2024], v3=FromFixture(tmp_path), v4=Down(), pdok=pdok, parts=("kwb", "maps")
+    )
+    assert pdok.calls == 1
+    maps = [r for r in report.results if r.task.kind == "map"]
+    assert len(maps) == 6 and {r.state for r in maps} == {FAILED}
+    assert {r.message for r in maps} == {"Geen verbinding met PDOK (api.pdok.nl)."}

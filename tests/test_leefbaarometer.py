@@ -90,6 +90,11 @@ def test_measurement_years_without_other_figures_are_not_added(tmp_path, tiny_st
     assert [x["year"] for x in report.loaded] == [2024]
     assert any("Leefbaarometer-meting 2022 niet ingelezen" in s for s in report.skipped)
     assert store.years() == [2023, 2024]
+    # The CSV has no names: the names CBS gave stay, in the regions and on the new rows.
+    names = store.regions(2024, ["GM0999"]).set_index("region_code")["region_name"]
+    assert names["BU09990101"] == "Oude Markt" and names["GM0999"] == "Teststad"
+    rows = store.load_values(["GM0999"], [2024], indicators=["lbm_afwijking"])
+    assert rows.set_index("region_code").loc["BU09990101", "region_name"] == "Oude Markt"
 
 
 def test_wfs_is_asked_per_gemeente_with_an_fes_filter_and_read_as_scores_not_as_map(mocked, tmp_path):
@@ -219,3 +224,18 @@ def test_profile_export_carries_the_leefbaarometer_block(lbm_store):
     blocks = score_blocks(store, load_profile(store, "BU09990101", 2024))
     assert blocks[-1]["title"] == "Leefbaarometer (Rijk, meting 2024)"
     assert json.dumps(blocks)  # plain strings, ready for the PDF/HTML templates
+
+
+@pytest.mark.shared_data
+def test_scores_page_without_an_own_score_still_shows_the_leefbaarometer(app_test, twente_store_dir, tmp_path):
+    """Real Twente data has no leefbaarheid total (too few figures); the Leefbaarometer is still shown."""
+    store_dir = shutil.copytree(twente_store_dir, tmp_path / "data")
+    folder = tmp_path / "lbm"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "Leefbaarometer-scores buurten 2002-2024.csv", folder)
+    ingest(folder, Store(store_dir), ["GM0164"], [2024])
+    at = app_test(store_dir, page="pages/scores.py", query={"gemeente": "GM0164", "jaar": "2024", "score": "leefbaarheid"})
+    assert not at.exception
+    assert "De Leefbaarometer van het Rijk is wel geladen" in texts(at, "markdown")
+    table = next(d.value for d in at.dataframe if "Leefbaarometer (Rijk)" in d.value.columns)
+    assert "+0,016 t.o.v. het landelijk gemiddelde" in set(table["Leefbaarometer (Rijk)"])

@@ -30,6 +30,8 @@ LEVELS = ("buurt", "wijk", "gemeente")
 LEVEL_PLURAL = {"buurt": "buurten", "wijk": "wijken", "gemeente": "gemeente"}
 PARTS = ("kwb", "crime", "lbm", "maps")
 FETCHED, REUSED, UNAVAILABLE, FAILED = "opgehaald", "al aanwezig", "niet beschikbaar", "mislukt"
+# Which service a task talks to: after "no connection" to one, the run does not ask it again.
+SERVICE = {"kwb": "cbs", "crime": "politie", "lbm": "leefbaarometer", "lbm-download": "leefbaarometer", "map": "pdok"}
 
 
 @dataclass(frozen=True)
@@ -104,12 +106,22 @@ class FetchReport:
             out.append(f"Geen Leefbaarometer voor {_years_text(no_lbm)}: {_first_message(self.results, 'lbm', no_lbm)}")
         other = [r for r in self.results if r.state == UNAVAILABLE and r.task.kind not in ("map", "lbm")]
         out += [f"Niet beschikbaar — {r.task.year} {r.task.label}: {r.message}" for r in other]
-        out += [f"Mislukt — {r.task.year} {r.task.label}: {r.message}" for r in self.results if r.state == FAILED]
+        # One line per reason: an offline laptop gets one line about the connection, not one per map.
+        by_reason: dict[str, list[str]] = {}
+        for r in self.results:
+            if r.state == FAILED:
+                by_reason.setdefault(r.message, []).append(f"{r.task.year} {r.task.label}")
+        out += [f"Mislukt — {_and(parts)}: {reason}" for reason, parts in by_reason.items()]
         return out
 
 
 def _order(task: Task) -> int:
     return ["kwb", "crime", "lbm", "lbm-download", "map"].index(task.kind)
+
+
+def _and(parts: Sequence[str]) -> str:
+    parts = list(parts)
+    return ", ".join(parts[:-1]) + f" en {parts[-1]}" if len(parts) > 1 else parts[0]
 
 
 def _years_text(years: Sequence[int]) -> str:
@@ -283,10 +295,16 @@ def fetch_online(
     raw.mkdir(parents=True, exist_ok=True)
     log = {} if refresh else _read_log(raw)
     report = FetchReport(raw, list(known))
+    offline: dict[str, str] = {}  # service -> the "no connection" message of this run
     for i, task in enumerate(tasks):
         say(f"{task.year}: {task.label} ({i + 1} van {len(tasks)})", i / max(len(tasks), 1))
         if not refresh and _already_done(log, task, codes, raw):
             report.results.append(TaskResult(task, REUSED, "eerder gedownload; opnieuw gebruikt"))
+            continue
+        service = SERVICE[task.kind]
+        if service in offline:
+            # That service could not be reached a moment ago; do not wait through the retries again.
+            report.results.append(TaskResult(task, FAILED, offline[service]))
             continue
         try:
             paths = _run(task, codes, raw, sources, catalogue)
@@ -294,6 +312,8 @@ def fetch_online(
             report.results.append(TaskResult(task, UNAVAILABLE, str(exc)))
             continue
         except SourceError as exc:
+            if getattr(exc, "unreachable", False):
+                offline[service] = str(exc)
             report.results.append(TaskResult(task, FAILED, str(exc)))
             continue
         _record(raw, log, task, codes, paths)

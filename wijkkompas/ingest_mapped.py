@@ -107,7 +107,16 @@ def ingest_mapped(
             rows["region_code"],
             [table.names] + [geometry_names[y] for y in sorted(geometry_names, key=lambda y: abs(y - table.year))],
         )
-        info = regions.drop(columns="year").drop_duplicates("region_code").set_index("region_code")
+        # A region the store already knows for that year keeps its name (from the CBS table): a source
+        # without names (the Leefbaarometer CSV) must not turn "Hengelo" into "GM0164".
+        known = store.regions(table.year, sorted({c for c in regions["gemeente_code"].dropna()}))
+        if not known.empty:
+            named = known.drop_duplicates("region_code").set_index("region_code")["region_name"]
+            regions["region_name"] = regions["region_code"].map(named).fillna(regions["region_name"])
+            regions = regions[~regions["region_code"].isin(named.index)]
+            info = pd.concat([regions, known]).drop(columns="year").drop_duplicates("region_code").set_index("region_code")
+        else:
+            info = regions.drop(columns="year").drop_duplicates("region_code").set_index("region_code")
         frame = region_frame(rows["region_code"])
         long = pd.DataFrame(
             {

@@ -158,12 +158,12 @@ def classify_request_error(
             return False, SourceError(not_found or _not_found_message(what, url), status=404), None
         return False, SourceError(_refused_message(what, url, status), status=status), None
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-        return True, SourceError(unreachable_message(what, url)), None
+        return True, SourceError(unreachable_message(what, url), unreachable=True), None
     if isinstance(exc, (ValueError, KeyError, TypeError)):
         # json.JSONDecodeError is a ValueError; a missing "value" member is a KeyError.
         return False, SourceError(_garbage_message(what, url)), None
     if isinstance(exc, requests.RequestException):
-        return True, SourceError(unreachable_message(what, url)), None
+        return True, SourceError(unreachable_message(what, url), unreachable=True), None
     return False, None, None
 
 

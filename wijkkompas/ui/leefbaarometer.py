@@ -52,3 +52,21 @@ def beside(region: str, name: str, gemeenten: Sequence[str], year: int, level: s
     st.markdown(f"**Ter vergelijking, de Leefbaarometer van het Rijk voor {name}:** {s.headline()}")
     st.caption(s.note())
     st.dataframe(pd.DataFrame(lbm.block(s)["rows"], columns=lbm.COLUMNS), hide_index=True, width="stretch")
+
+
+def overview(regions: pd.DataFrame, gemeenten: Sequence[str], year: int, level: str) -> None:
+    """When the own score cannot be computed: the Leefbaarometer per region, if it is loaded."""
+    v = values(gemeenten, year, level)
+    if v.empty:
+        return
+    rows, first = [], None
+    for code, name in regions[["region_code", "region_name"]].itertuples(index=False):
+        s = lbm.summary(v, code, year)
+        if s is not None:
+            first = first or s
+            rows.append({"Gebied": name, "Leefbaarometer (Rijk)": s.headline(), "Meting": str(s.year)})
+    if first is None:
+        return
+    st.markdown("**De Leefbaarometer van het Rijk is wel geladen:**")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(first.note())

@@ -446,6 +446,8 @@ def coverage(page: Page) -> bool:
             st.warning(
                 f"Er zijn te weinig cijfers voor {page.view_label().lower()} in {page.year}.", icon=":material/block:"
             )
+        if page.score_id == lbm_ui.SCORE_ID:
+            lbm_ui.overview(page.prepared.regions, page.gemeenten, page.year, page.level)
         return False
     return True
 
