@@ -25,7 +25,8 @@ with page_guard("de pagina over de gegevens"):
     with bronnen:
         st.subheader("Bronnen")
         st.write(
-            "De Kerncijfers wijken en buurten (KWB) van het CBS: één tabel per jaar, elk jaar met een eigen nummer."
+            "De Kerncijfers wijken en buurten (KWB) van het CBS: één tabel per jaar, elk jaar met een eigen nummer; "
+            "daarnaast de wijk- en buurtkaart, de politiecijfers en de Leefbaarometer van het Rijk."
         )
         sources = m.sources_table(catalogue, m.loaded_years(store.ingest_log()))
         st.dataframe(
@@ -33,9 +34,9 @@ with page_guard("de pagina over de gegevens"):
             hide_index=True,
             width="stretch",
             height=38 + 35 * len(sources),
-            column_config={"Bron": st.column_config.LinkColumn("Bron", display_text="StatLine")},
+            column_config={"Bron": st.column_config.LinkColumn("Bron", display_text="naar de bron")},
         )
-        st.caption("Kaartgrenzen: CBS Wijk- en buurtkaart (CBS, Kadaster), via PDOK.")
+        st.caption(m.maps_caption())
 
     with cijfers:
         st.subheader(f"Alle cijfers ({len(catalogue)})")
@@ -69,6 +70,7 @@ with page_guard("de pagina over de gegevens"):
                 m.score_indicator_table(definition, catalogue, formatted=True), hide_index=True, width="stretch"
             )
         st.caption("Op de pagina Scores kunt u de gewichten aanpassen en per buurt zien hoe de score is opgebouwd.")
+        st.markdown(m.leefbaarometer_markdown())
 
     with letop:
         st.subheader("Waar u op moet letten")

@@ -31,7 +31,7 @@ from wijkkompas.sources.cbs_odata4 import (
 )
 from wijkkompas.sources.errors import SourceError
 from wijkkompas.sources.http import get_json, write_json_atomic
-from wijkkompas.sources.pdok import LEGACY_CRS, RD_NEW, PdokSource, geojson_path
+from wijkkompas.sources.pdok import LEGACY_CRS, RD_NEW, MapUnavailable, PdokSource, geojson_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_META = Path(__file__).resolve().parents[2] / "shared" / "data" / "kwb" / "2024" / "85984NED_DataProperties.json"
@@ -159,7 +159,8 @@ def register_v3(rsps) -> None:
         responses.GET,
         f"{V3}/TypedDataSet",
         json=fixture(f"{base}/TypedDataSet_page2.json"),
-        match=[matchers.query_param_matcher({**fmt, "$skip": "2"})],
+        # The next link repeats the filter (as CBS writes it), and cbsodata follows it verbatim.
+        match=[matchers.query_param_matcher({**fmt, "$filter": HENGELO_FILTER, "$skip": "2"})],
     )
 
 
@@ -330,7 +331,7 @@ def register_v4(rsps) -> None:
         responses.GET,
         f"{V4}/Observations",
         json=fixture(f"{base}/Observations_page2.json"),
-        match=[matchers.query_param_matcher({"$filter": "startswith(WijkenEnBuurten,'GM0164')", "$skip": "9"})],
+        match=[matchers.query_param_matcher({"$filter": HENGELO_FILTER, "$skip": "11"})],
     )
 
 
@@ -346,7 +347,7 @@ def test_v4_fetch_writes_value_lists_following_next_links(mocked, tmp_path, slee
         "Observations.json",
     ]
     observations = json.loads((folder / "Observations.json").read_text())
-    assert len(observations) == 19  # 9 + 10 over two pages
+    assert len(observations) == 23  # 11 + 12 over two pages
     assert all("@odata.context" not in o for o in observations)
     props = json.loads((folder / "Properties.json").read_text())
     assert props == [{k: v for k, v in fixture("odata_v4/86165NED/Properties.json").items() if k[0] != "@"}]
@@ -363,28 +364,33 @@ def test_v4_unknown_table_is_a_dutch_404(mocked, tmp_path, sleeps):
 
 
 def test_v4_to_v3_converts_fixture_to_v3_shapes():
+    """The fixture is in the real v4 shape: codes padded to 10, Nederland NL00, measure ids such as
+    3000, 10680 and 1014800_1 next to T001036, Status in the code rows (audit 2.5, 2.8, 2.9)."""
     obs = fixture("odata_v4/86165NED/Observations_page1.json")["value"]
     obs += fixture("odata_v4/86165NED/Observations_page2.json")["value"]
+    codes = fixture("odata_v4/86165NED/WijkenEnBuurtenCodes.json")["value"]
+    assert {len(c["Identifier"]) for c in codes} == {10} and all("Status" in c for c in codes)
     rows, data_properties, table_infos = v4_to_v3(
         obs,
         fixture("odata_v4/86165NED/MeasureCodes.json")["value"],
-        fixture("odata_v4/86165NED/WijkenEnBuurtenCodes.json")["value"],
+        codes,
         fixture("odata_v4/86165NED/MeasureGroups.json")["value"],
         fixture("odata_v4/86165NED/Properties.json"),
     )
-    assert [r["WijkenEnBuurten"] for r in rows] == ["NL01", "GM0164", "WK016401", "BU01640101"]
+    assert [r["WijkenEnBuurten"] for r in rows] == ["NL00", "GM0164", "WK016401", "BU01640101"]  # stripped
     assert [r["ID"] for r in rows] == [0, 1, 2, 3]
     gm = rows[1]
     assert gm["T001036"] == 82790 and isinstance(gm["T001036"], int)  # Decimals 0 → whole number
-    assert gm["M001796_2"] == 8.1
+    assert gm["3000"] == 41210 and isinstance(gm["3000"], int)  # a purely numeric measure id
+    assert gm["1014800_1"] == 58.1  # a suffixed numeric id is a key of its own, not a v3 key number
     assert gm["M008345"] == "Hengelo"  # text measures come from StringValue
     assert gm[STATUS_FIELD] == {}
     bu = rows[3]
-    assert bu["M000352"] is None and bu["M004594"] is None
-    assert bu["M001796_2"] is None  # no observation at all: still a column
-    assert bu[STATUS_FIELD] == {"M000352": "geheim", "M004594": "kan niet voorkomen"}
-    assert rows[2][STATUS_FIELD] == {"M001796_2": "geheim"}
-    measure_keys = {"M008345", "T001036", "M000352", "M004594", "M001796_2"}
+    assert bu["10680"] is None and bu["M004594"] is None
+    assert bu["1014800_1"] is None  # no observation at all: still a column
+    assert bu[STATUS_FIELD] == {"10680": "geheim", "M004594": "kan niet voorkomen"}
+    assert rows[2][STATUS_FIELD] == {"1014800_1": "geheim"}
+    measure_keys = {"M008345", "T001036", "3000", "10680", "M004594", "1014800_1"}
     assert all(set(r) == {"ID", "WijkenEnBuurten", STATUS_FIELD} | measure_keys for r in rows)
 
     by_type: dict[str, list[dict]] = {}
@@ -394,20 +400,17 @@ def test_v4_to_v3_converts_fixture_to_v3_shapes():
     assert by_type["GeoDetail"][0]["MapYear"] == 2025
     assert [e["ID"] for e in data_properties] == list(range(len(data_properties)))
     topics = {e["Key"]: e for e in by_type["Topic"]}
-    assert topics["M000352"]["Stem"] == "k_65JaarOfOuder"
+    assert topics["10680"]["Stem"] == "k_65JaarOfOuder"
+    assert topics["3000"]["Stem"] == "Mannen"
+    assert topics["1014800_1"]["Stem"] == "Koopwoningen"
     assert topics["M004594"]["Stem"] == "PersonenautoSTotaal"
-    assert topics["T001036"]["Unit"] == "aantal" and topics["M001796_2"]["Decimals"] == 1
-    assert topics["M000352"]["ValueAttributes"] == {"Confidential": 1}
+    assert topics["T001036"]["Unit"] == "aantal" and topics["1014800_1"]["Decimals"] == 1
+    assert topics["10680"]["ValueAttributes"] == {"Confidential": 1}
     ids = {e["ID"]: e for e in data_properties}
-    leeftijd = ids[topics["M000352"]["ParentID"]]
+    leeftijd = ids[topics["10680"]["ParentID"]]
     assert leeftijd["Type"] == "TopicGroup" and leeftijd["Title"] == "Leeftijdsgroepen"
     assert ids[leeftijd["ParentID"]]["Title"] == "Bevolking"  # group tree kept
-    assert {g["Title"] for g in by_type["TopicGroup"]} == {
-        "Regioaanduiding",
-        "Bevolking",
-        "Leeftijdsgroepen",
-        "Inkomen",
-    }
+    assert {g["Title"] for g in by_type["TopicGroup"]} == {"Regioaanduiding", "Bevolking", "Leeftijdsgroepen", "Wonen"}
 
     assert len(table_infos) == 1
     info = table_infos[0]
@@ -468,7 +471,23 @@ def test_stem_from_title_matches_real_2024_v3_keys():
 # ------------------------------------------------------------------------------------------------
 # PDOK OGC API Features
 # ------------------------------------------------------------------------------------------------
-def test_pdok_fetch_follows_next_links_and_writes_rd_geojson(mocked, tmp_path, sleeps):
+PDOK_2024 = "https://api.pdok.nl/cbs/wijken-en-buurten-2024/ogc/v1/collections/{}"
+
+
+@pytest.fixture
+def pdok24(mocked):
+    """The 2024 collections' queryables, which list gemeentecode (evidence: audit 3.3)."""
+    for collection in ("buurten", "wijken", "gemeenten"):
+        mocked.add(
+            responses.GET,
+            PDOK_2024.format(collection) + "/queryables",
+            json=fixture(f"pdok/2024/queryables_{collection}.json"),
+        )
+    return mocked
+
+
+def test_pdok_fetch_follows_next_links_and_writes_rd_geojson(pdok24, tmp_path, sleeps):
+    mocked = pdok24
     url = PDOK_ITEMS.format("buurten")
     first = {"f": "json", "limit": "2", "crs": RD_NEW, "gemeentecode": "GM0164"}
     mocked.add(
@@ -494,10 +513,11 @@ def test_pdok_fetch_follows_next_links_and_writes_rd_geojson(mocked, tmp_path, s
     assert (
         fc["features"][0]["properties"] == fixture("pdok/2024/buurten_GM0164_page1.json")["features"][0]["properties"]
     )
-    assert len(mocked.calls) == 2
+    assert [c.request.url.split("?")[0].rsplit("/", 1)[-1] for c in mocked.calls] == ["queryables", "items", "items"]
 
 
-def test_pdok_geojson_crs_is_read_by_gdal(mocked, tmp_path):
+def test_pdok_geojson_crs_is_read_by_gdal(pdok24, tmp_path):
+    mocked = pdok24
     gpd = pytest.importorskip("geopandas")
     mocked.add(responses.GET, PDOK_ITEMS.format("gemeenten"), json=fixture("pdok/2024/gemeenten_GM0164.json"))
     [path] = PdokSource().fetch("2024", "gemeente", ["GM0164"], tmp_path)
@@ -507,7 +527,8 @@ def test_pdok_geojson_crs_is_read_by_gdal(mocked, tmp_path):
     assert frame.total_bounds[0] == pytest.approx(250000)
 
 
-def test_pdok_drops_features_of_other_gemeenten(mocked, tmp_path):
+def test_pdok_drops_features_of_other_gemeenten(pdok24, tmp_path):
+    mocked = pdok24
     page = fixture("pdok/2024/gemeenten_GM0164.json")
     other = json.loads(json.dumps(page["features"][0]))
     other["properties"]["gemeentecode"] = "GM0153"
@@ -518,29 +539,34 @@ def test_pdok_drops_features_of_other_gemeenten(mocked, tmp_path):
     assert len(json.loads(path.read_text())["features"]) == 1
 
 
-def test_pdok_unknown_gemeente_is_a_dutch_error_and_writes_nothing(mocked, tmp_path):
+def test_pdok_unknown_gemeente_is_a_dutch_error_and_writes_nothing(pdok24, tmp_path):
+    mocked = pdok24
     mocked.add(responses.GET, PDOK_ITEMS.format("buurten"), json=fixture("pdok/2024/empty.json"))
     with pytest.raises(SourceError, match="GM9999"):
         PdokSource().fetch(2024, "buurt", ["GM9999"], tmp_path)
     assert not (tmp_path / "pdok").exists()
 
 
-def test_pdok_missing_year_is_a_dutch_404(mocked, tmp_path, sleeps):
-    mocked.add(
-        responses.GET,
-        "https://api.pdok.nl/cbs/wijken-en-buurten-2011/ogc/v1/collections/buurten/items",
-        status=404,
-    )
-    with pytest.raises(SourceError, match="2011"):
+def test_pdok_year_without_any_map_is_a_dutch_map_unavailable(mocked, tmp_path, sleeps):
+    """2011 has no wijken-en-buurten API (those start in 2022) and the generalised divisions have no
+    features for it: one plain message, no call to the per-year API, no retries."""
+    gi = "https://api.pdok.nl/cbs/gebiedsindelingen/ogc/v1/collections/buurt_gegeneraliseerd"
+    mocked.add(responses.GET, gi + "/queryables", json=fixture("pdok/gebiedsindelingen/queryables_buurt_gegeneraliseerd.json"))
+    gm = "https://api.pdok.nl/cbs/gebiedsindelingen/ogc/v1/collections/gemeente_gegeneraliseerd"
+    mocked.add(responses.GET, gm + "/queryables", json=fixture("pdok/gebiedsindelingen/queryables_gemeente_gegeneraliseerd.json"))
+    mocked.add(responses.GET, gm + "/items", json=fixture("pdok/gebiedsindelingen/empty_2012.json"))
+    with pytest.raises(MapUnavailable, match="2011"):
         PdokSource(sleep=sleeps).fetch(2011, "buurt", ["GM0164"], tmp_path)
     assert sleeps == []
+    assert not any("wijken-en-buurten-2011" in c.request.url for c in mocked.calls)
+    assert not (tmp_path / "pdok").exists()
 
 
 def test_pdok_unreachable_names_pdok(mocked, tmp_path, sleeps):
-    mocked.add(responses.GET, PDOK_ITEMS.format("buurten"), body=requests.ConnectionError("offline"))
+    mocked.add(responses.GET, re.compile(r"https://api\.pdok\.nl/.*"), body=requests.ConnectionError("offline"))
     with pytest.raises(SourceError, match=r"Geen verbinding met PDOK \(api\.pdok\.nl\)"):
         PdokSource(sleep=sleeps, retries=1).fetch(2024, "buurt", ["GM0164"], tmp_path)
-    assert sleeps == [1.0]
+    assert sleeps == [1.0]  # the first request (queryables) already fails; nothing is written
 
 
 @pytest.mark.parametrize(("year", "level"), [(2024, "provincie"), ("twintig", "buurt"), (1850, "wijk")])
@@ -550,7 +576,8 @@ def test_pdok_bad_input_is_refused(mocked, tmp_path, year, level):
     assert len(mocked.calls) == 0
 
 
-def test_pdok_keeps_asking_for_rd_when_a_next_link_drops_crs(mocked, tmp_path):
+def test_pdok_keeps_asking_for_rd_when_a_next_link_drops_crs(pdok24, tmp_path):
+    mocked = pdok24
     url = PDOK_ITEMS.format("buurten")
     page1 = fixture("pdok/2024/buurten_GM0164_page1.json")
     page1["links"][-1]["href"] = f"{url}?cursor=abc&f=json&limit=2"  # a next link without crs
@@ -570,7 +597,8 @@ def test_pdok_keeps_asking_for_rd_when_a_next_link_drops_crs(mocked, tmp_path):
     assert len(json.loads(path.read_text())["features"]) == 3
 
 
-def test_pdok_refuses_wgs84_coordinates_labelled_as_rd(mocked, tmp_path):
+def test_pdok_refuses_wgs84_coordinates_labelled_as_rd(pdok24, tmp_path):
+    mocked = pdok24
     page = fixture("pdok/2024/gemeenten_GM0164.json")
     page["features"][0]["geometry"] = {"type": "Point", "coordinates": [6.79, 52.26]}
     mocked.add(responses.GET, PDOK_ITEMS.format("gemeenten"), json=page)

@@ -58,7 +58,12 @@ def cmd_ingest(args) -> int:
     if args.source == "cbs":
         from wijkkompas.fetch import fetch_online
 
-        source = fetch_online(store, args.gemeente, years, progress=_progress())
+        fetched = fetch_online(store, args.gemeente, years, progress=_progress(), refresh=args.refresh)
+        print("Ophalen:")
+        for line in fetched.lines():
+            print(f"  {line}")
+        source = fetched.raw
+        years = years or fetched.years()
     else:
         source = Path(args.source)
     report = ingest(source, store, args.gemeente or None, years, progress=_progress())
@@ -175,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--source", required=True, help="een map met CBS-bestanden, of 'cbs' om online op te halen")
     s.add_argument("--gemeente", action="append", default=[], help="gemeentecode, bijv. GM0164 (herhaalbaar)")
     s.add_argument("--years", help="jaren, bijv. 2017,2024 of 2015-2024")
+    s.add_argument(
+        "--refresh", action="store_true", help="met --source cbs: alles opnieuw downloaden, ook wat er al is"
+    )
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("export", help="cijfers uitvoeren als CSV of Excel")

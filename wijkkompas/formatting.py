@@ -36,6 +36,12 @@ def missing_text(status: str | None) -> str:
     return MISSING_TEXT.get(status or "", status or "geen cijfer")
 
 
+def source_label(table: object) -> str:
+    """'CBS 85984NED' for a CBS table id; a named source as it is ('Leefbaarometer 3.0', 'CBS wijk- en buurtkaart')."""
+    t = "" if table is None else str(table)
+    return t if not t or " " in t else f"CBS {t}"
+
+
 def esc(text: object) -> str:
     """Every name from data that reaches HTML goes through here."""
     return html.escape("" if text is None else str(text), quote=True)

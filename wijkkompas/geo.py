@@ -91,8 +91,34 @@ def read_geometry_file(path: Path) -> gpd.GeoDataFrame | None:
         geometry=frame.geometry.to_numpy(),
         crs=frame.crs,
     )
+    water = _water_column(frame)
+    if water is not None:
+        # The wijk- en buurtkaart has land and water parts under one code (WATER/water = "JA" for
+        # water); a map of a coastal gemeente must show its land, not its sea.
+        out = out[~frame[water].astype("string").str.strip().str.upper().eq("JA").fillna(False).to_numpy()]
     out = out[~out.geometry.isna() & ~out.geometry.is_empty & out["region_code"].str.match(r"^(GM|WK|BU)\d{4,8}$").fillna(False)]
-    return out.reset_index(drop=True)
+    return dissolve_per_code(out.reset_index(drop=True))
+
+
+def _water_column(frame: pd.DataFrame) -> str | None:
+    return next((c for c in frame.columns if str(c).lower() == "water"), None)
+
+
+def dissolve_per_code(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One shape per region code: parts that share a code (several land polygons) are united.
+
+    Why: further on one row per code is kept; without this the first part would silently stand for
+    the whole region.
+    """
+    if not frame["region_code"].duplicated().any():
+        return frame
+    names = frame.groupby("region_code", sort=False)["region_name"].first()
+    geoms = frame.groupby("region_code", sort=False).geometry.apply(lambda g: shapely.union_all(g.to_numpy()))
+    return gpd.GeoDataFrame(
+        {"region_code": geoms.index.astype("string"), "region_name": names.reindex(geoms.index).to_numpy()},
+        geometry=list(geoms.to_numpy()),
+        crs=frame.crs,
+    ).reset_index(drop=True)
 
 
 def _round(geoms: np.ndarray, decimals: int = 5) -> np.ndarray:

@@ -457,7 +457,11 @@ def ingest(
     report.problems += contents.problems
     report.skipped += contents.skipped
 
-    all_codes = pd.concat([t.rows["region_code"] for t in contents.tables.values()] or [pd.Series([], dtype="string")])
+    all_codes = pd.concat(
+        [t.rows["region_code"] for t in contents.tables.values()]
+        + [t.rows["region_code"] for t in contents.mapped]
+        or [pd.Series([], dtype="string")]
+    )
     if gemeenten:
         known = set(all_codes.str[2:6])
         for g in gemeenten:
@@ -471,7 +475,7 @@ def ingest(
     with store.transaction():
         for i, raw in enumerate(tables):
             kind = "crime" if raw.table_id.upper() == catalogue.crime_table.upper() else "kwb"
-            year = catalogue.year_of_table(raw.table_id) if kind == "kwb" else _year_from_files(raw)
+            year = catalogue.year_of_table(raw.table_id) if kind == "kwb" else (raw.year or _year_from_files(raw))
             if year is None:
                 report.skipped.append(
                     f"Tabel {raw.table_id} is geen bekende tabel van Kerncijfers wijken en buurten; niet ingelezen."
@@ -485,7 +489,19 @@ def ingest(
                 report.skipped.extend(dict.fromkeys(raw.notes))
             except SourceError as exc:
                 report.problems.append(str(exc))
-        if not report.loaded and not contents.tables and not contents.geometries:
+        if contents.mapped:
+            from wijkkompas.ingest_mapped import ingest_mapped
+
+            say("Wijk- en buurtkaart en Leefbaarometer verwerken", 0.7)
+            loaded, problems, skipped = ingest_mapped(contents, store, gemeenten, years, catalogue, geometry_names)
+            report.loaded += loaded
+            report.problems += problems
+            report.skipped += skipped
+        if report.loaded:
+            from wijkkompas.ingest_mapped import overlap_years, resolve_overlaps
+
+            resolve_overlaps(store, overlap_years(store, report.loaded), gemeenten)
+        if not report.loaded and not contents.tables and not contents.geometries and not contents.mapped:
             report.problems.append(
                 f"In {source} zijn geen CBS-bestanden gevonden. Verwacht: KWB-tabellen (CSV of OData-JSON) en/of "
                 "kaartbestanden (GeoJSON/TopoJSON)."

@@ -52,6 +52,30 @@ def sources_table(catalogue: Catalogue, loaded: Mapping[int, Iterable[str]] | No
                 "Opmerking": "alleen via de nieuwe CBS-dienst (OData v4)" if ty.v4_only else "",
             }
         )
+    rows.append(
+        {
+            "Jaar": "per jaar",
+            "Tabel": "wijk- en buurtkaart",
+            "Titel": "Wijk- en buurtkaart (kaart en kerncijfers onder kaartnamen)",
+            "Uitgever": "CBS, Kadaster",
+            "Geladen": "",
+            "Bron": "https://www.cbs.nl/nl-nl/dossier/nederland-regionaal/geografische-data",
+            "Opmerking": "uit een map (shapefile, GeoPackage, zip of CSV); vult aan wat de kerncijfertabel niet heeft",
+        }
+    )
+    lbm = info.get("leefbaarometer", {})
+    if lbm:
+        rows.append(
+            {
+                "Jaar": ", ".join(str(y) for y in lbm.get("years", [])),
+                "Tabel": "Leefbaarometer",
+                "Titel": lbm.get("title", "Leefbaarometer 3.0"),
+                "Uitgever": lbm.get("publisher", "Ministerie van BZK"),
+                "Geladen": "",
+                "Bron": lbm.get("url", "https://www.leefbaarometer.nl"),
+                "Opmerking": "meet om de twee jaar; staat naast de eigen leefbaarheidsscore",
+            }
+        )
     crime = info.get("crime", {})
     if crime:
         rows.append(
@@ -62,7 +86,7 @@ def sources_table(catalogue: Catalogue, loaded: Mapping[int, Iterable[str]] | No
                 "Uitgever": crime.get("publisher", "Politie, via CBS"),
                 "Geladen": "",
                 "Bron": statline_url(crime.get("id", catalogue.crime_table)),
-                "Opmerking": "één tabel voor alle jaren; gebruikt de nieuwste buurtindeling",
+                "Opmerking": "één tabel voor alle jaren (dataderden.cbs.nl); gebruikt de nieuwste buurtindeling",
             }
         )
     return pd.DataFrame.from_records(rows)
@@ -264,7 +288,27 @@ CAVEATS = (
     Caveat(
         "Politiecijfers",
         "Misdrijven per buurt komen uit politietabel 47018NED. Die gebruikt steeds de nieuwste buurtindeling, dus "
-        "voor oudere jaren passen niet alle codes.",
+        "voor oudere jaren passen niet alle codes. De hoofdgroepen (woninginbraak, geweld, diefstal, vernieling) telt "
+        "Wijkkompas op uit de categorieën van de politie; ontbreekt er één, dan is de groep onbekend.",
+    ),
+    Caveat(
+        "Wijk- en buurtkaart naast de kerncijfers",
+        "Cijfers uit de wijk- en buurtkaart van CBS (bijvoorbeeld AANT_INW, P_65_EO_JR) vullen aan wat de "
+        "kerncijfertabel van dat jaar niet heeft. Staat een cijfer in beide, dan geldt dat van de kerncijfertabel. "
+        "Percentages in de kaart zijn hele procenten. Codes als -99999999 betekenen 'geheim' of 'niet van "
+        "toepassing' en worden nooit als getal gebruikt.",
+    ),
+    Caveat(
+        "Kaarten van oudere jaren",
+        "PDOK heeft de gedetailleerde wijk- en buurtkaart per jaar pas vanaf 2022. Voor eerdere jaren haalt Wijkkompas "
+        "de vereenvoudigde gebiedsindeling van CBS op; is er voor een jaar geen kaart, dan zegt de ophaalactie dat en "
+        "gebruikt de kaart het dichtstbijzijnde jaar.",
+    ),
+    Caveat(
+        "Leefbaarometer en de eigen score",
+        "De Leefbaarometer is het model van het Rijk; de leefbaarheidsscore van Wijkkompas vergelijkt gebieden binnen "
+        "uw gemeente met openbare CBS-cijfers. Ze staan naast elkaar om elkaar te controleren, niet om op te tellen. "
+        "De Leefbaarometer meet om de twee jaar.",
     ),
     Caveat(
         "Scores zijn geen oordeel",
@@ -279,8 +323,40 @@ def licence_markdown() -> str:
         f"De cijfers komen van het **Centraal Bureau voor de Statistiek (CBS)** en worden gebruikt onder de licentie "
         f"[Creative Commons Naamsvermelding 4.0 ({LICENCE})]({LICENCE_URL}). Vermeld bij hergebruik: *Bron: CBS*. "
         "De kaartgrenzen komen uit de Wijk- en buurtkaart van **CBS en Kadaster** (via PDOK), onder dezelfde "
-        "licentie: *Bron: CBS, Kadaster*. Politiecijfers: *Bron: Politie, via CBS*. Bewerkingen (aandelen, "
-        "scores) zijn van Wijkkompas."
+        "licentie: *Bron: CBS, Kadaster*. Politiecijfers: *Bron: Politie, via CBS*. De Leefbaarometer is open data "
+        "van het **Ministerie van BZK** (CC0): *Bron: Leefbaarometer 3.0*. Bewerkingen (aandelen, hoofdgroepen van "
+        "misdrijven, scores) zijn van Wijkkompas."
+    )
+
+
+def maps_caption() -> str:
+    return (
+        "Kaartgrenzen: CBS Wijk- en buurtkaart (CBS, Kadaster), via PDOK; vanaf 2022 de gedetailleerde kaart per jaar, "
+        "daarvoor de vereenvoudigde gebiedsindeling van CBS. Ook een wijk- en buurtkaart van CBS uit een map "
+        "(shapefile, GeoPackage of zip) kan worden ingelezen. Water telt niet mee als gebied."
+    )
+
+
+def leefbaarometer_markdown() -> str:
+    """How the Rijk's Leefbaarometer is read, stored and shown next to the own leefbaarheid score."""
+    from wijkkompas.sources.leefbaarometer import CLASS_LABELS, config
+
+    cfg = config()
+    years = ", ".join(str(y) for y in cfg.years)
+    classes = ", ".join(f"{k} {v}" for k, v in CLASS_LABELS.items())
+    return (
+        f"### Leefbaarometer van het Rijk\n\n"
+        f"De **{cfg.title}** ({cfg.publisher}, {cfg.url}) schat per buurt, wijk en gemeente hoe leefbaar een gebied "
+        "is, met ongeveer 100 kenmerken en een model dat is geijkt op wat bewoners zelf van hun buurt vinden. "
+        "De score is een **afwijking van het landelijk gemiddelde** van dat meetjaar (boven 0 leefbaarder, onder 0 "
+        "minder leefbaar) en valt uiteen in vijf dimensies die samen precies die afwijking vormen: woningvoorraad, "
+        "fysieke omgeving, voorzieningen, sociale samenhang, en overlast en onveiligheid. Daarnaast is er een klasse "
+        f"van 1 tot 9 ({classes}).\n\n"
+        f"Meetjaren: {years}. Wijkkompas haalt de scores op via de WFS van de Leefbaarometer (per gemeente) of "
+        "leest de open-databestanden (CSV) in, en bewaart ze als gewone cijfers (thema Leefbaarometer). Op het "
+        "Wijkprofiel en de pagina Scores staan ze **naast** de eigen leefbaarheidsscore, nooit erin verwerkt: de "
+        "eigen score vergelijkt binnen uw gemeente met CBS-cijfers, de Leefbaarometer met heel Nederland. Is er in "
+        "het gekozen jaar geen meting, dan toont Wijkkompas de meting van maximaal twee jaar eerder en zegt dat."
     )
 
 

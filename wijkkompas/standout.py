@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import Catalogue, Indicator
-from wijkkompas.formatting import format_value, nl_number
+from wijkkompas.formatting import format_value, nl_number, source_label
 
 MIN_SENTENCES = 3
 MAX_SENTENCES = 7
@@ -227,7 +227,7 @@ def _deviation_sentence(ind: Indicator, row, name: str, gemeente_name: str, leve
         rank = f"; het {row.rank} van de {int(row.n)} {LEVEL_PLURAL.get(level, level)}{some}"
     body = (
         f"{format_value(row.value, ind)}, {strength(row.z)} {word} dan {where} ({ref}){rank}."
-        f"{_verdict(ind, higher)} ({year}, CBS {row.source_table})"
+        f"{_verdict(ind, higher)} ({year}, {source_label(row.source_table)})"
     )
     return Sentence("afwijking", ind.id, ind.label, body, (year,), (str(row.source_table),), float(abs(row.z)))
 
@@ -242,7 +242,12 @@ def _change_sentence(ind: Indicator, row, name: str, gemeente_name: str, year: i
     if not (math.isnan(row.g0) or math.isnan(row.g1)):
         gem = f"; in heel {gemeente_name} van {format_value(row.g0, ind)} naar {format_value(row.g1, ind)}"
     tables = (str(row.t0), str(row.t1))
-    src = f"CBS {row.t0} en {row.t1}" if row.t0 != row.t1 else f"CBS {row.t1}"
+    if row.t0 == row.t1:
+        src = source_label(row.t1)
+    elif " " in f"{row.t0}{row.t1}":  # a named source on one side: say each in full
+        src = f"{source_label(row.t0)} en {source_label(row.t1)}"
+    else:
+        src = f"CBS {row.t0} en {row.t1}"
     body = (
         f"{'gestegen' if up else 'gedaald'} van {format_value(row.v0, ind)} in {row.y0} naar "
         f"{format_value(row.v1, ind)} in {year}{step}{gem}.{_verdict(ind, up)} ({src})"

@@ -35,6 +35,7 @@ THEMES = {
     "motorvoertuigen": "Motorvoertuigen",
     "voorzieningen": "Nabijheid van voorzieningen",
     "veiligheid": "Veiligheid",
+    "leefbaarometer": "Leefbaarometer (Rijk)",
     "oppervlakte": "Oppervlakte",
     "stedelijkheid": "Stedelijkheid",
     "eigen": "Eigen gegevens",
@@ -102,8 +103,17 @@ class Indicator:
 class TableYear:
     year: int
     id: str
-    region_key: str
+    region_key: str = ""  # empty: the table's own DataProperties say (the only reliable source)
     v4_only: bool = False
+
+
+@dataclass(frozen=True)
+class CrimeGroup:
+    """A main group of police-registered crime: the sum of some of the police's own categories."""
+
+    key: str  # stored as a column `<key>_1`, matched by catalogue indicators with table = "crime"
+    title: str
+    codes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,8 @@ class Catalogue:
     crime_table: str = "47018NED"
     crime_total_category: str = "0.0.0"
     extra: Mapping[str, Indicator] = field(default_factory=dict)
+    crime_catalog: str = "dataderden.cbs.nl"
+    crime_groups: Mapping[str, CrimeGroup] = field(default_factory=dict)
 
     def __iter__(self):
         return iter(self.indicators.values())
@@ -131,7 +143,13 @@ class Catalogue:
         merged = dict(self.extra)
         merged.update({i.id: i for i in extra if i.id not in self.indicators})
         return Catalogue(
-            self.indicators, self.kwb_years, self.crime_table, self.crime_total_category, merged
+            self.indicators,
+            self.kwb_years,
+            self.crime_table,
+            self.crime_total_category,
+            merged,
+            self.crime_catalog,
+            self.crime_groups,
         )
 
     def year_of_table(self, table_id: str) -> int | None:
@@ -219,15 +237,21 @@ def parse_catalogue(indicators_toml: str, tables_toml: str) -> Catalogue:
         ident: indicator_from_mapping(ident, spec) for ident, spec in raw.get("indicators", {}).items()
     }
     years = {
-        int(y): TableYear(int(y), str(t["id"]), str(t.get("region_key", "WijkenEnBuurten")), bool(t.get("v4_only")))
+        int(y): TableYear(int(y), str(t["id"]), str(t.get("region_key", "")), bool(t.get("v4_only")))
         for y, t in tables["kwb"]["years"].items()
     }
     crime = tables.get("crime", {})
+    groups = {
+        str(key): CrimeGroup(str(key), str(g.get("title", key)), tuple(str(c) for c in g.get("codes", ())))
+        for key, g in crime.get("groups", {}).items()
+    }
     return Catalogue(
         indicators=indicators,
         kwb_years=years,
         crime_table=str(crime.get("id", "47018NED")),
         crime_total_category=str(crime.get("total_category", "0.0.0")),
+        crime_catalog=str(crime.get("catalog", "dataderden.cbs.nl")),
+        crime_groups=groups,
     )
 
 

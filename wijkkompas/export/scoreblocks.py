@@ -30,18 +30,28 @@ def _signed(x: float, decimals: int) -> str:
     return ("+" if x > 0 else "−") + text
 
 
-def score_blocks_from_values(values: pd.DataFrame, profile: Profile, catalogue) -> tuple[dict, ...]:
-    """One block per shipped score: title, value, explain, columns, rows (all display strings)."""
+def score_blocks_from_values(
+    values: pd.DataFrame, profile: Profile, catalogue, lbm_values: pd.DataFrame | None = None
+) -> tuple[dict, ...]:
+    """One block per shipped score: title, value, explain, columns, rows (all display strings).
+
+    After Wijkkompas's own scores comes the Rijk's Leefbaarometer, when it is loaded (`lbm_values`:
+    its rows over the last measurement years; default: whatever `values` holds).
+    """
+    from wijkkompas import lbm
+
+    h = profile.header
+    beside = lbm.summary(lbm_values if lbm_values is not None else values, h.code, h.year)
+    lbm_blocks = (lbm.block(beside),) if beside else ()
     try:
         from wijkkompas.scores import band, compute, default_definitions, rounded_contributions
     except ImportError:  # scores not available in this installation: no section at all
-        return ()
-    h = profile.header
+        return lbm_blocks
     picked = values[
         (values["year"] == h.year) & (values["level"] == h.level) & (values["gemeente_code"] == h.gemeente_code)
     ]
     if picked.empty:
-        return ()
+        return lbm_blocks
     blocks = []
     for d in default_definitions().values():
         result = compute(picked, d, year=h.year, level=h.level)
@@ -96,11 +106,22 @@ def score_blocks_from_values(values: pd.DataFrame, profile: Profile, catalogue) 
         blocks.append(
             {"title": d.label, "value": nl_number(total, 1), "explain": explain, "columns": COLUMNS, "rows": rows}
         )
-    return tuple(blocks)
+    return (*blocks, *lbm_blocks)
+
+
+def lbm_values(store, profile: Profile) -> pd.DataFrame:
+    """The Leefbaarometer rows of the region's gemeente over the years a profile may show (small read)."""
+    from wijkkompas import lbm
+
+    h = profile.header
+    years = [y for y in store.years() if h.year - lbm.MAX_YEARS_BACK <= y <= h.year]
+    if not years:
+        return pd.DataFrame()
+    return store.load_values([h.gemeente_code], years, h.level, indicators=list(lbm.INDICATORS))
 
 
 def score_blocks(store, profile: Profile) -> tuple[dict, ...]:
     from wijkkompas.exporting import indicator_catalogue
 
     values = store.load_values([profile.header.gemeente_code], profile.header.year, profile.header.level)
-    return score_blocks_from_values(values, profile, indicator_catalogue(store))
+    return score_blocks_from_values(values, profile, indicator_catalogue(store), lbm_values(store, profile))

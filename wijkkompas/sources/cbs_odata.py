@@ -31,7 +31,8 @@ from wijkkompas.sources.http import (
 )
 
 CATALOG = "opendata.cbs.nl"
-# The region dimension of a KWB table; the oldest tables (2013-2015) call it RegioS.
+# The region dimensions Wijkkompas knows. Which one a table has is read from its DataProperties
+# (never from a list per year): 2014 and 2015 were long assumed to be RegioS and are WijkenEnBuurten.
 REGION_KEYS = ("WijkenEnBuurten", "RegioS")
 # Code prefixes below a gemeente: the gemeente itself, its wijken and its buurten.
 LEVEL_PREFIXES = ("GM", "WK", "BU")
@@ -114,6 +115,14 @@ def detect_region_key(data_properties: list[dict[str, Any]]) -> str | None:
     return None
 
 
+def detect_period_key(data_properties: list[dict[str, Any]]) -> str | None:
+    """The key of the table's `TimeDimension` (e.g. Perioden in 47018NED), or None for a table without one."""
+    for entry in data_properties:
+        if entry.get("Type") == "TimeDimension" and entry.get("Key"):
+            return str(entry["Key"])
+    return None
+
+
 def _code_matches(code: Any, prefixes: list[str]) -> bool:
     return isinstance(code, str) and code.strip().startswith(tuple(prefixes))
 
@@ -160,13 +169,18 @@ class CbsODataSource:
             sleep=self.sleep,
         )
 
-    def region_key(self, table_id: str) -> str:
-        """Ask CBS (DataProperties) which dimension holds the region code of `table_id`."""
+    def data_properties(self, table_id: str) -> list[dict[str, Any]]:
+        """The table's DataProperties (one small request): which dimensions it has, and its topics."""
         table_id = check_table_id(table_id)
-        props = self._call(
+        return self._call(
             table_id,
             lambda: cbsodata.get_meta(table_id, "DataProperties", catalog_url=self.catalog_url, timeout=self.timeout),
         )
+
+    def region_key(self, table_id: str) -> str:
+        """Ask CBS (DataProperties) which dimension holds the region code of `table_id`."""
+        table_id = check_table_id(table_id)
+        props = self.data_properties(table_id)
         key = detect_region_key(props)
         if key is None:
             raise SourceError(
@@ -176,13 +190,24 @@ class CbsODataSource:
         return key
 
     def download(
-        self, table_id: str, gemeenten: list[str], *, region_key: str | None = None
+        self,
+        table_id: str,
+        gemeenten: list[str],
+        *,
+        region_key: str | None = None,
+        extra_filter: str | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
-        """All metadata tables plus the filtered TypedDataSet, in memory, as cbsodata returns them."""
+        """All metadata tables plus the filtered TypedDataSet, in memory, as cbsodata returns them.
+
+        `extra_filter` is AND-ed to the region filter (the police table uses it to ask for one year:
+        ``Perioden eq '2024JJ00'``).
+        """
         table_id = check_table_id(table_id)
         codes = normalise_gemeenten(gemeenten)
         key = region_key or self.region_key(table_id)
         filters = region_filter(key, codes)
+        if extra_filter:
+            filters = f"({filters}) and ({extra_filter})"
 
         def fetch(typed: bool) -> dict[str, list[dict[str, Any]]]:
             return cbsodata.download_data(
@@ -221,16 +246,22 @@ class CbsODataSource:
         dest: Path,
         *,
         region_key: str | None = None,
+        extra_filter: str | None = None,
+        subfolder: str | None = None,
     ) -> list[Path]:
         """Download `table_id` for `gemeenten` into `dest/<TABLE_ID>/` and return the files written.
 
         The layout is cbsodata's (`<name>.json`, indent 2, ASCII-escaped). Metadata files are
         written first and `TypedDataSet.json` last, each atomically, so a crash leaves either the
-        previous complete download or a folder without a new data file. `region_key` skips the
-        DataProperties look-up when the caller knows it (see catalogue/tables.toml).
+        previous complete download or a folder without a new data file. Without `region_key` the
+        table's own DataProperties say which dimension holds the region (the only reliable way:
+        see ../shared/research/live-path-audit.md, P1). `subfolder` puts one slice of a
+        multi-year table in its own folder (`47018NED/2024/`).
         """
         table_id = check_table_id(table_id)
-        data = self.download(table_id, gemeenten, region_key=region_key)
+        data = self.download(table_id, gemeenten, region_key=region_key, extra_filter=extra_filter)
         folder = Path(dest) / table_id
+        if subfolder:
+            folder = folder / subfolder
         names = [name for name in data if name != DATA_SET] + [DATA_SET]
         return [write_json_atomic(folder / f"{name}.json", data[name], indent=2, ensure_ascii=True) for name in names]

@@ -1,9 +1,11 @@
 """Live CBS source, OData v4 (datasets.cbs.nl), and a pure converter to the v3 shapes.
 
-Why: CBS is moving StatLine to OData v4 (`https://datasets.cbs.nl/odata/v1/CBS/<TABLE>/`), and
-newer KWB years (2025, 86165NED) may only appear there. v4 is *long*: one `Observations` row per
-region x measure (`Id, Measure, ValueAttribute, Value, StringValue, WijkenEnBuurten`), with the
-measures described in `MeasureCodes` (codes such as ``M000352`` instead of v3 keys such as
+Why: CBS is moving StatLine to OData v4 (`https://datasets.cbs.nl/odata/v1/CBS/<TABLE>/`), and a
+future KWB year may only appear there (today every KWB year, 2025 included, is also on v3, which the
+online fetch asks first; see ../shared/research/live-path-audit.md). v4 is *long*: one `Observations` row per
+region x measure (`Id, Measure, ValueAttribute, Value, StringValue, WijkenEnBuurten`; codes padded to
+10 characters, Nederland ``NL00``), with the measures described in `MeasureCodes` (ids such as
+``T001036``, ``M000352``, ``3000`` or ``1014800_1`` instead of v3 keys such as
 ``AantalInwoners_5``), grouped in `MeasureGroups`, the regions in `WijkenEnBuurtenCodes` and the
 table itself in `Properties`.
 

@@ -1,5 +1,5 @@
 """Kept for older imports: the user-facing errors live in `wijkkompas.errors`."""
 
-from wijkkompas.errors import SourceError
+from wijkkompas.errors import NotAvailable, SourceError
 
-__all__ = ["SourceError"]
+__all__ = ["NotAvailable", "SourceError"]

@@ -11,8 +11,12 @@ Recognised (by name and content, anywhere below the folder):
 - KWB rows as CSV with CBS keys (`WijkenEnBuurten,AantalInwoners_5,...`; `.` or empty = unknown)
 - KWB rows as JSON `{code: {Key: value}}`
 - CBS region name lists (`Identifier,Title`)
-- police crime 47018NED (rows with `SoortMisdrijf`; the total category is taken)
+- police crime 47018NED (rows with `SoortMisdrijf`; per year the total category and the main groups)
 - geometries as GeoJSON or TopoJSON (codes in `statcode`, `buurtcode`, `wijkcode` or `gemeentecode`)
+- the CBS wijk- en buurtkaart: `.dbf`, `.shp`, `.gpkg`, its `.zip`, or its table as CSV (`WK_CODE`,
+  `AANT_INW`, …): figures under map-style names and the polygons (sources/wijkbuurtkaart.py)
+- Leefbaarometer 3.0 scores: the open-data CSVs (`bu_code, jaar, lbm, afw, …`) and WFS answers
+  (sources/leefbaarometer.py)
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import pandas as pd
 
 from wijkkompas.catalogue.catalogue import KeyInfo, key_stem, keyinfos_from_properties
 from wijkkompas.sources.errors import SourceError
+from wijkkompas.sources.mapped import MappedTable
 
 TABLE_ID = re.compile(r"(?<![0-9])(\d{5}[A-Z]{3}|\d{5})(?![0-9])")
 YEAR = re.compile(r"(?<![0-9A-Za-z])(19[89]\d|20[0-4]\d)(?![0-9])")
@@ -41,6 +46,9 @@ DESCRIPTIVE_STEMS = {
 }  # fmt: skip
 MISSING_TOKENS = {"", ".", "x", "-", "?", "nan", "None", "null"}
 LEVEL_BY_PREFIX = {"NL": "nederland", "GM": "gemeente", "WK": "wijk", "BU": "buurt"}
+# The online fetch's record of what it downloaded (wijkkompas/fetch.py); not a data file.
+DOWNLOAD_LOG = "downloads.json"
+SUFFIXES = {".json", ".csv", ".geojson", ".topojson", ".dbf", ".shp", ".gpkg", ".zip"}
 
 
 def normalise_table_id(raw: str) -> str:
@@ -82,6 +90,7 @@ class FolderContents:
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # table id -> names
     problems: list[str] = field(default_factory=list)  # Dutch, one per file that could not be read
     skipped: list[str] = field(default_factory=list)  # Dutch, files recognised but deliberately not used
+    mapped: list[MappedTable] = field(default_factory=list)  # wijk- en buurtkaart, Leefbaarometer
 
 
 # --------------------------------------------------------------------------- small readers
@@ -157,9 +166,9 @@ def _wide_from_records(
     gm_col = next((c for c in records.columns if key_stem(c) == "Gemeentenaam"), None)
     if gm_col is not None:
         municipal = codes.str.startswith(("GM", "WK", "BU")).to_numpy()
-        gm = pd.DataFrame(
-            {"code": "GM" + codes.str[2:6], "name": records[gm_col].astype("string").str.strip()}
-        )[municipal]
+        gm = pd.DataFrame({"code": "GM" + codes.str[2:6], "name": records[gm_col].astype("string").str.strip()})[
+            municipal
+        ]
         gm = gm.dropna().drop_duplicates("code")
         names.update(dict(zip(gm["code"], gm["name"], strict=True)))
     value_cols = [
@@ -174,6 +183,18 @@ def _wide_from_records(
         present = presence.reindex(index=wide.index, columns=wide.columns).notna()
         present["region_code"] = True
     return wide.reset_index(drop=True), names, present.reset_index(drop=True)
+
+
+def _crime_group_keyinfos(columns: Iterable[str], known: set[str]) -> list[KeyInfo]:
+    """Metadata for the police main-group columns Wijkkompas adds, so the table's DataProperties accept them."""
+    from wijkkompas.catalogue.catalogue import load_catalogue
+
+    groups = load_catalogue().crime_groups
+    return [
+        KeyInfo(c, title=groups[key_stem(c)].title, unit="aantal", decimals=0)
+        for c in columns
+        if key_stem(c) in groups and c not in known
+    ]
 
 
 def _presence(rows: list[dict], records: pd.DataFrame) -> pd.DataFrame | None:
@@ -224,7 +245,7 @@ class FolderSource:
             yield self.root
             return
         for p in sorted(self.root.rglob("*")):
-            if p.is_file() and p.suffix.lower() in {".json", ".csv", ".geojson", ".topojson"}:
+            if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."):
                 yield p
 
     def _table_id(self, path: Path) -> str | None:
@@ -251,10 +272,32 @@ class FolderSource:
         props: dict[str, list[KeyInfo]] = {}
         infos: dict[str, dict] = {}
         files_by_table: dict[str, list[Path]] = {}
+        # A multi-year table (police 47018NED) is split per year: key "47018NED:2024" → table, year.
+        table_of: dict[str, str] = {}
+        year_of: dict[str, int] = {}
         for path in self.files():
             try:
                 kind = self._classify(path)
                 if kind is None:
+                    continue
+                if kind == "kaart":
+                    from wijkkompas.sources.wijkbuurtkaart import read_kaart
+
+                    tables, geometries, notes = read_kaart(path)
+                    out.mapped += tables
+                    out.skipped += notes
+                    if want_geometry:
+                        out.geometries += [RawGeometry(year, path, frame) for year, frame in geometries]
+                    continue
+                if kind == "lbm_csv":
+                    from wijkkompas.sources.leefbaarometer import read_lbm_csv
+
+                    out.mapped += read_lbm_csv(path)
+                    continue
+                if kind == "lbm_geojson":
+                    from wijkkompas.sources.leefbaarometer import read_lbm_geojson
+
+                    out.mapped += read_lbm_geojson(path, self._year_hint(path))
                     continue
                 if kind == "geometry":
                     if want_geometry:
@@ -293,21 +336,27 @@ class FolderSource:
                             f"Het bestand {path} lijkt afgebroken (de laatste regel is onvolledig); die regel is "
                             "overgeslagen. Download het bestand opnieuw voor de volledige cijfers."
                         )
-                    frame, names, present = self._read_rows(path, kind, table)
-                    rows_by_table.setdefault(table, []).append(frame)
-                    present_by_table.setdefault(table, []).append(present)
-                    out.names.setdefault(table, {}).update(names)
+                    for key, year, frame, names, present in self._read_rows(path, kind, table):
+                        rows_by_table.setdefault(key, []).append(frame)
+                        present_by_table.setdefault(key, []).append(present)
+                        out.names.setdefault(table, {}).update(names)
+                        table_of[key] = table
+                        if year is not None:
+                            year_of[key] = year
             except SourceError as exc:
                 out.problems.append(str(exc))
-            except (ValueError, KeyError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-                out.problems.append(f"Het bestand {path} kan niet worden gelezen: {exc}. Controleer of het compleet is.")
-        for table, frames in rows_by_table.items():
+            except (ValueError, KeyError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+                out.problems.append(
+                    f"Het bestand {path} kan niet worden gelezen: {exc}. Controleer of het compleet is."
+                )
+        for key, frames in rows_by_table.items():
+            table = table_of.get(key, key)
             wide = pd.concat(frames, ignore_index=True, sort=False)
             # A cell is "present" when its file had that column for that region (null there = geheim);
             # a column that only another file has is simply not published for this region.
             present = (
-                pd.concat(present_by_table[table], ignore_index=True, sort=False).fillna(False).astype(bool)
-                if table in present_by_table
+                pd.concat(present_by_table[key], ignore_index=True, sort=False).fillna(False).astype(bool)
+                if key in present_by_table
                 else pd.DataFrame(True, index=wide.index, columns=wide.columns)
             )
             present["region_code"] = wide["region_code"]
@@ -317,19 +366,24 @@ class FolderSource:
             present = present.set_index("region_code").reindex(wide["region_code"]).reset_index()
             status = None
             if status_by_table.get(table):
-                status = pd.concat(status_by_table[table], ignore_index=True).groupby("region_code", as_index=False).first()
-            out.tables[table] = RawTable(
+                status = (
+                    pd.concat(status_by_table[table], ignore_index=True).groupby("region_code", as_index=False).first()
+                )
+            keys = props.get(table, [])
+            if keys and key in year_of:  # police main groups are Wijkkompas sums: give them metadata too
+                keys = keys + _crime_group_keyinfos(wide.columns, {k.key for k in keys})
+            out.tables[key] = RawTable(
                 table_id=table,
                 rows=wide,
-                keys=props.get(table, []),
+                keys=keys,
                 info=infos.get(table, {}),
                 names=out.names.get(table, {}),
                 status=status,
                 files=files_by_table.get(table, []),
-                year=self.table_years.get(table),
+                year=year_of.get(key, self.table_years.get(table)),
                 present=present[wide.columns],
             )
-        for table in props.keys() - rows_by_table.keys():
+        for table in props.keys() - set(table_of.values()) - rows_by_table.keys():
             out.skipped.append(f"Voor tabel {table} is wel metadata maar geen cijfers gevonden.")
         return out
 
@@ -344,17 +398,37 @@ class FolderSource:
             return "properties"
         if lower.endswith("tableinfos.json"):
             return "tableinfos"
-        if lower.endswith(("categorygroups.json",)) or lower == "manifest.json":
+        if lower.endswith(("categorygroups.json", "soortmisdrijf.json", "perioden.json")) or lower in (
+            "manifest.json",
+            DOWNLOAD_LOG,
+        ):
             return None
         if lower.endswith(("wijkenenbuurten.json", "regios.json")):
             return "dimension"
         if lower.endswith("typeddataset.json") or lower.endswith("untypeddataset.json"):
             return "rows_json"
+        if path.suffix.lower() in {".dbf", ".shp", ".gpkg", ".zip"}:
+            return "kaart"
+        if path.suffix.lower() in {".geojson", ".topojson", ".json"}:
+            with path.open("rb") as fh:
+                head = fh.read(8192).decode("utf-8", errors="replace")
+            from wijkkompas.sources.leefbaarometer import looks_like_lbm_geojson
+
+            if looks_like_lbm_geojson(head):
+                return "lbm_geojson"
         if path.suffix.lower() in {".geojson", ".topojson"}:
             return "geometry"
         if path.suffix.lower() == ".csv":
             header = path.open(encoding="utf-8-sig", errors="replace").readline().strip()
-            cols = [c.strip().strip('"') for c in header.split(",")]
+            sep = ";" if header.count(";") > header.count(",") else ","
+            cols = [c.strip().strip('"') for c in header.split(sep)]
+            from wijkkompas.sources.leefbaarometer import looks_like_lbm_csv
+            from wijkkompas.sources.wijkbuurtkaart import looks_like_kaart_csv
+
+            if looks_like_lbm_csv(cols):
+                return "lbm_csv"
+            if looks_like_kaart_csv(cols):
+                return "kaart"
             if cols[:2] == ["Identifier", "Title"]:
                 return "names_csv"
             if _region_column(cols):
@@ -373,7 +447,10 @@ class FolderSource:
 
     # ------------------------------------------------------------------ readers
 
-    def _read_rows(self, path: Path, kind: str, table: str) -> tuple[pd.DataFrame, dict[str, str], pd.DataFrame]:
+    def _read_rows(
+        self, path: Path, kind: str, table: str
+    ) -> list[tuple[str, int | None, pd.DataFrame, dict[str, str], pd.DataFrame]]:
+        """(table key, year, wide rows, names, presence) per table slice in the file: one, or one per year (police)."""
         presence = None
         if kind == "rows_csv":
             records = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -393,38 +470,86 @@ class FolderSource:
                 raise SourceError(f"Het bestand {path} bevat geen rijen.", path=str(path))
             presence = _presence(rows, records)
         if "SoortMisdrijf" in records.columns:
-            records = self._crime_total(records, path)
-            presence = None
-        elif self._is_summed_crime(table, records):
+            out = []
+            for year, part in self._crime_by_year(records, path):
+                frame, names, present = _wide_from_records(part, path, table, None)
+                out.append((f"{table}:{year}" if year else table, year, frame, names, present))
+            return out
+        if self._is_summed_crime(table, records):
             raise SourceError(
                 f"{path} is een politiebestand ({table}) zonder kolom SoortMisdrijf: de maker heeft alle soorten "
                 "misdrijven bij elkaar opgeteld, ook het totaal, dus de aantallen zijn ongeveer dubbel. "
                 "Dit bestand wordt niet ingelezen; haal de misdrijven per buurt opnieuw op bij CBS.",
                 path=str(path),
             )
-        return _wide_from_records(records, path, table, presence)
+        frame, names, present = _wide_from_records(records, path, table, presence)
+        return [(table, None, frame, names, present)]
 
     @staticmethod
     def _is_summed_crime(table: str, records: pd.DataFrame) -> bool:
         return table == "47018NED" and "SoortMisdrijf" not in records.columns
 
-    def _crime_total(self, records: pd.DataFrame, path: Path) -> pd.DataFrame:
-        """47018NED has one row per region × crime type (× period): take the 'Totaal misdrijven' rows."""
+    def _crime_by_year(self, records: pd.DataFrame, path: Path) -> list[tuple[int | None, pd.DataFrame]]:
+        """47018NED has one row per region × crime type × period: per year, the total and the main groups.
+
+        The total is the "0.0.0 Totaal misdrijven" row (never a sum of the types, which would count
+        everything twice). The main groups (catalogue/tables.toml, [crime.groups]) are sums of the
+        police's own categories; a group is only a number when every category in it has a value for
+        that region, otherwise it stays unknown (a sum over some of its parts would look right and be wrong).
+        """
+        from wijkkompas.catalogue.catalogue import load_catalogue
+
+        catalogue = load_catalogue()
         kind = records["SoortMisdrijf"].astype("string").str.strip()
-        total = kind.str.startswith("0.0.0") | kind.str.lower().str.contains("totaal", na=False)
+        code = kind.str.extract(r"^(\d+(?:\.\d+)+)", expand=False)
+        lowered = kind.str.lower()
+        is_total = (code == catalogue.crime_total_category) | lowered.isin(["totaal misdrijven", "misdrijven, totaal"])
+        if not is_total.fillna(False).any():
+            raise SourceError(
+                f"In {path} staat geen rij 'Totaal misdrijven' (SoortMisdrijf {catalogue.crime_total_category}).",
+                path=str(path),
+            )
         if "Perioden" in records.columns:
-            per = records["Perioden"].astype("string").str.strip()
-            years = per.str[:4]
-            if years.nunique() > 1:
-                raise SourceError(
-                    f"{path} bevat meerdere jaren ({', '.join(sorted(years.dropna().unique()))}); "
-                    "zet elk jaar in een eigen map of bestand.",
-                    path=str(path),
+            years = records["Perioden"].astype("string").str.strip().str[:4]
+            years = pd.to_numeric(years, errors="coerce")
+        else:
+            years = pd.Series(pd.NA, index=records.index, dtype="Float64")
+        region_col = _region_column(records.columns)
+        measure = next((c for c in records.columns if key_stem(c) == "GeregistreerdeMisdrijven"), None)
+        out = []
+        for year in sorted(years.dropna().unique()) or [None]:
+            in_year = (years == year).fillna(False) if year is not None else pd.Series(True, index=records.index)
+            total = records[(is_total.fillna(False) & in_year).to_numpy()].drop(columns=["SoortMisdrijf"])
+            if total.empty:
+                continue
+            if measure is not None and region_col is not None and catalogue.crime_groups:
+                total = self._add_crime_groups(
+                    records[in_year.to_numpy()], code[in_year], total, region_col, measure, catalogue
                 )
-        out = records[total.fillna(False).to_numpy()]
-        if out.empty:
+            out.append((int(year) if year is not None else None, total))
+        if not out:
             raise SourceError(f"In {path} staat geen rij 'Totaal misdrijven' (SoortMisdrijf 0.0.0).", path=str(path))
-        return out.drop(columns=["SoortMisdrijf"])
+        return out
+
+    @staticmethod
+    def _add_crime_groups(rows, code, total, region_col, measure, catalogue) -> pd.DataFrame:
+        regions = rows[region_col].astype("string").str.strip()
+        values = pd.to_numeric(
+            rows[measure].astype("string").str.strip().mask(lambda s: s.isin(MISSING_TOKENS)), errors="coerce"
+        )
+        cube = pd.DataFrame({"region": regions.to_numpy(), "code": code.to_numpy(), "value": values.to_numpy()})
+        total = total.copy()
+        total_regions = total[region_col].astype("string").str.strip()
+        for key, group in catalogue.crime_groups.items():
+            part = cube[cube["code"].isin(group.codes)]
+            if part.empty:
+                continue
+            # Every category of the group must be there with a value, or the group is unknown.
+            n_known = part.groupby("region")["value"].count()
+            sums = part.groupby("region")["value"].sum(min_count=1)
+            complete = sums.where(n_known == len(group.codes))
+            total[f"{key}_1"] = total_regions.map(complete).to_numpy()
+        return total
 
     def _read_v4_folder(self, folder: Path, rows_by_table, status_by_table, props, infos, out: FolderContents) -> None:
         from wijkkompas.sources.cbs_odata4 import v4_to_v3  # the v4 converter lives with the v4 source

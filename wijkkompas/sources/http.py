@@ -146,24 +146,24 @@ def classify_request_error(
 ) -> tuple[bool, SourceError | None, float | None]:
     """Map an exception from `requests` (or a JSON parse) to (retryable, Dutch error, retry_after)."""
     if isinstance(exc, _RetryableStatus):
-        return True, SourceError(_busy_message(what, url, exc.status)), exc.retry_after
+        return True, SourceError(_busy_message(what, url, exc.status), status=exc.status), exc.retry_after
     if isinstance(exc, requests.HTTPError):
         response = exc.response
         if response is None and isinstance(exc.__cause__, requests.HTTPError):
             response = exc.__cause__.response  # cbsodata re-raises HTTPError without the response
         status = response.status_code if response is not None else 0
         if status in RETRY_STATUSES:
-            return True, SourceError(_busy_message(what, url, status)), _retry_after_seconds(response)
+            return True, SourceError(_busy_message(what, url, status), status=status), _retry_after_seconds(response)
         if status == 404:
-            return False, SourceError(not_found or _not_found_message(what, url)), None
-        return False, SourceError(_refused_message(what, url, status)), None
+            return False, SourceError(not_found or _not_found_message(what, url), status=404), None
+        return False, SourceError(_refused_message(what, url, status), status=status), None
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-        return True, SourceError(unreachable_message(what, url)), None
+        return True, SourceError(unreachable_message(what, url), unreachable=True), None
     if isinstance(exc, (ValueError, KeyError, TypeError)):
         # json.JSONDecodeError is a ValueError; a missing "value" member is a KeyError.
         return False, SourceError(_garbage_message(what, url)), None
     if isinstance(exc, requests.RequestException):
-        return True, SourceError(unreachable_message(what, url)), None
+        return True, SourceError(unreachable_message(what, url), unreachable=True), None
     return False, None, None
 
 

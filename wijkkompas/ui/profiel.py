@@ -353,11 +353,12 @@ def file_stem(p: Profile) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _scores(data_dir: str, ver: str, code: str, year: int | None) -> tuple[dict, ...]:
-    from wijkkompas.export.scoreblocks import score_blocks_from_values
+    from wijkkompas.export.scoreblocks import lbm_values, score_blocks_from_values
 
     p = _profile(data_dir, ver, code, year)
     h = p.header
-    return score_blocks_from_values(context.values([h.gemeente_code], [h.year], [h.level]), p, context.catalogue())
+    values = context.values([h.gemeente_code], [h.year], [h.level])
+    return score_blocks_from_values(values, p, context.catalogue(), lbm_values(context.get_store(), p))
 
 
 def scores(p: Profile) -> None:

@@ -36,6 +36,7 @@ from wijkkompas.scores.saved import SavedDefinitions, list_saved, save_definitio
 from wijkkompas.scores.stability import stability
 from wijkkompas.sources.errors import SourceError
 from wijkkompas.ui import context, selection
+from wijkkompas.ui import leefbaarometer as lbm_ui
 from wijkkompas.ui.guard import UserMessage
 
 LEVELS = {"buurt": "Buurten", "wijk": "Wijken"}
@@ -445,6 +446,8 @@ def coverage(page: Page) -> bool:
             st.warning(
                 f"Er zijn te weinig cijfers voor {page.view_label().lower()} in {page.year}.", icon=":material/block:"
             )
+        if page.score_id == lbm_ui.SCORE_ID:
+            lbm_ui.overview(page.prepared.regions, page.gemeenten, page.year, page.level)
         return False
     return True
 
@@ -470,6 +473,10 @@ def ranking_frame(page: Page) -> pd.DataFrame:
             vals = t[f"thema_{th.id}"]
             if vals.notna().any():
                 out[th.short_label] = [nl_number(x, 1) for x in vals]
+    if page.score_id == lbm_ui.SCORE_ID and page.view == TOTAL:
+        beside = lbm_ui.rank_column(list(t["region_code"]), page.gemeenten, page.year, page.level)
+        if beside is not None:
+            out[lbm_ui.RANK_COLUMN] = beside
     if (t["missing"] != "").any():
         out["Ontbreekt"] = t["missing"]
     return out
@@ -489,7 +496,10 @@ def ranking(page: Page) -> str | None:
         key=f"sc_table_{page.score_id}_{page.view}_{page.level}",
         column_order=[c for c in frame.columns if c != "Code"],
         column_config={"Plaats": st.column_config.NumberColumn(format="%d", width="small"),
-                       "Ontbreekt": st.column_config.TextColumn(width="medium")},
+                       "Ontbreekt": st.column_config.TextColumn(width="medium"),
+                       lbm_ui.RANK_COLUMN: st.column_config.TextColumn(
+                           help="De Leefbaarometer van het Rijk: afwijking van het landelijk gemiddelde (boven 0 = "
+                                "leefbaarder). Een eigen model, los van deze score.")},
     )  # fmt: skip
     st.caption("Klik op een rij om te zien hoe de score is opgebouwd. " + source_line(page))
     rows = getattr(getattr(event, "selection", None), "rows", []) or []
@@ -800,6 +810,8 @@ def breakdown(page: Page, region: str) -> None:
         st.caption(
             f"Ontbreekt voor {name}: {missing}. Deze cijfers tellen niet mee; de andere wegen naar verhouding zwaarder."
         )
+    if page.score_id == lbm_ui.SCORE_ID:
+        lbm_ui.beside(region, name, page.gemeenten, page.year, page.level)
 
 
 def method_panel(page: Page) -> None:

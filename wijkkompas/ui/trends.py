@@ -15,7 +15,7 @@ import streamlit as st
 from wijkkompas import trends
 from wijkkompas.catalogue.catalogue import Catalogue, Indicator
 from wijkkompas.exporting import to_csv_bytes, to_xlsx_bytes
-from wijkkompas.formatting import format_value, nl_number
+from wijkkompas.formatting import format_value, nl_number, source_label
 from wijkkompas.sources.errors import SourceError
 from wijkkompas.ui import context, selection
 from wijkkompas.ui.navigation import ROOT
@@ -340,7 +340,7 @@ def chart_data(
     ]
     pts["toelichting"] = pts["note"].fillna("").astype(str)
     pts["bron"] = (
-        "CBS " + pts["source_table"].fillna("").astype(str) + " (" + pts["source_key"].fillna("").astype(str) + ")"
+        pts["source_table"].map(source_label) + " (" + pts["source_key"].fillna("").astype(str) + ")"
     ).where(pts["source_table"].notna(), "")
     shown = pts[ok]
     this = shown[shown["gap_before"].notna()]
