@@ -879,7 +879,8 @@ def import_pack(source: bytes | Path | str | Pack, data_dir: Path | str | Store,
     name = pack.source.strip("'")
     kept, written_raw = None, []  # raw keys this install created
     try:
-        store.data_dir.mkdir(parents=True, exist_ok=True)
+        if not store.backend.remote:
+            Path(store.data_dir).mkdir(parents=True, exist_ok=True)
         if raw is not None and only is None:
             kept, new_file = keep_pack(raw, store)
             written_raw += [new_file] if new_file else []

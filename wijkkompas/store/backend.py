@@ -144,7 +144,6 @@ class S3Backend:
     """
 
     remote = True
-    LEASE_SECONDS = 600.0
 
     def __init__(self, url: str) -> None:
         parsed = urlparse(url)
@@ -160,6 +159,8 @@ class S3Backend:
         self._client = None
         self._local = threading.RLock()
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        # How long a writer's lease lasts: a writer that dies holds the store at most this long.
+        self.lease_seconds = float(os.environ.get("WIJKKOMPAS_S3_LEASE_SECONDS", 600))
 
     @property
     def key(self) -> str:
@@ -284,7 +285,7 @@ class S3Backend:
     def _try_lease(self) -> bool:
         from botocore.exceptions import ClientError
 
-        body = json.dumps({"owner": self._owner, "expires": time.time() + self.LEASE_SECONDS}).encode()
+        body = json.dumps({"owner": self._owner, "expires": time.time() + self.lease_seconds}).encode()
         key = self._object_key(LOCK_KEY)
         try:
             self.client.put_object(Bucket=self.bucket, Key=key, Body=body, IfNoneMatch="*")

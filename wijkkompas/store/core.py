@@ -252,18 +252,19 @@ class Store:
             self.backend.write(rel, data)
 
     def read_raw(self, rel: str) -> bytes | None:
-        path = self.raw_file(rel)
-        if path.is_file():
-            return path.read_bytes()
+        """A kept input's bytes; for a bucket store the bucket is the truth (the local copy is a cache)."""
         if self.backend.remote:
-            with contextlib.suppress(FileNotFoundError, OSError):
+            try:
                 data = self.backend.read_bytes(rel)
-                atomic_write_bytes(path, data)
-                return data
-        return None
+            except (FileNotFoundError, OSError):
+                return None
+            atomic_write_bytes(self.raw_file(rel), data)
+            return data
+        path = self.raw_file(rel)
+        return path.read_bytes() if path.is_file() else None
 
     def raw_exists(self, rel: str) -> bool:
-        return self.raw_file(rel).is_file() or (self.backend.remote and self.backend.exists(rel))
+        return self.backend.exists(rel) if self.backend.remote else self.raw_file(rel).is_file()
 
     def delete_raw(self, rel: str) -> None:
         path = self.raw_file(rel)
@@ -277,22 +278,14 @@ class Store:
         """A kept input (a file or a folder of files) as a local path, fetched from the bucket if needed."""
         path = self.raw_file(rel)
         if self.backend.remote:
-            for key, _size, _mtime in self.backend.list(rel):
+            entries = self.backend.list(rel) or ([(rel, self.backend.size(rel), 0.0)] if self.backend.exists(rel) else [])
+            for key, size, _mtime in entries:
                 target = self.raw_file(key)
-                if not target.exists():
+                if not (target.is_file() and target.stat().st_size == size):
                     atomic_write_bytes(target, self.backend.read_bytes(key))
-            if not path.exists() and self.backend.exists(rel):
-                atomic_write_bytes(path, self.backend.read_bytes(rel))
+            if not entries:
+                return None
         return path if path.exists() else None
-
-    # ------------------------------------------------------------------ names (logical, as in the manifest)
-
-    values_name = staticmethod(values_name)
-    source_name = staticmethod(source_name)
-    geometry_name = staticmethod(geometry_name)
-    regions_name = REGIONS
-
-    # ------------------------------------------------------------------ versions
 
     def _key(self) -> str:
         return self.backend.key
