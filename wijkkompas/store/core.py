@@ -287,6 +287,15 @@ class Store:
                 return None
         return path if path.exists() else None
 
+    # ------------------------------------------------------------------ names (logical, as in the manifest)
+
+    values_name = staticmethod(values_name)
+    source_name = staticmethod(source_name)
+    geometry_name = staticmethod(geometry_name)
+    regions_name = REGIONS
+
+    # ------------------------------------------------------------------ versions
+
     def _key(self) -> str:
         return self.backend.key
 
