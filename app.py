@@ -2,14 +2,20 @@
 
 import streamlit as st
 
+from wijkkompas import oplog
+from wijkkompas.ui import access
 from wijkkompas.ui.context import begin_request
-from wijkkompas.ui.guard import page_guard
+from wijkkompas.ui.guard import page_guard, page_run
 from wijkkompas.ui.navigation import pages
 from wijkkompas.ui.selection import sidebar
 
 st.set_page_config(page_title="Wijkkompas", page_icon="🧭", layout="wide")
+oplog.configure()
 page = st.navigation(pages())
-with page_guard("de keuze van gemeente en jaar"):
-    begin_request()
-    sidebar()
-page.run()
+with page_run(page.title):
+    with page_guard("de keuze van gemeente en jaar"):
+        access.begin()
+        begin_request()
+        sidebar()
+        access.sidebar_badge()
+    page.run()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from wijkkompas.ui import context, selection
+from wijkkompas.ui import access, context, selection
 from wijkkompas.ui import eigen as ui
 from wijkkompas.ui.guard import UserMessage, page_guard
 
@@ -21,7 +21,7 @@ with page_guard("de pagina Eigen gegevens"):
             "Ga naar Start en laad eerst gegevens."
         )
     ui.explain_format(selection.chosen_gemeenten(), selection.chosen_year())
-    upload = ui.file_input()
+    upload = ui.file_input() if access.beheer_only("eigen cijfers toevoegen") else None
     if upload is not None:
         table = ui.read_table(upload)
         analysis, base, detected = ui.analyse(upload, table)

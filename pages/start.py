@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from wijkkompas.ui import loading, packs, start
+from wijkkompas.ui import access, loading, packs, start
 from wijkkompas.ui.guard import page_guard
 
 st.title("Wijkkompas")
@@ -21,15 +21,16 @@ with page_guard("de startpagina"):
         start.render_shortcuts()
 
     with st.expander("Gegevens laden", expanded=status.empty):
-        online, folder, pack = st.tabs(
-            ["Online ophalen bij CBS en PDOK", "Uit een map met bestanden", "Gegevenspakket (zonder internet)"]
-        )
-        with online:
-            loading.online_form()
-        with folder:
-            loading.folder_form()
-        with pack:
-            packs.pack_upload()
+        if access.beheer_only("gegevens laden"):
+            online, folder, pack = st.tabs(
+                ["Online ophalen bij CBS en PDOK", "Uit een map met bestanden", "Gegevenspakket (zonder internet)"]
+            )
+            with online:
+                loading.online_form()
+            with folder:
+                loading.folder_form()
+            with pack:
+                packs.pack_upload()
     if not status.empty:
         with st.expander("Gegevenspakket maken (om zonder internet te werken)"):
             packs.pack_download()

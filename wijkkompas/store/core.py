@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wijkkompas import STORE_VERSION
+from wijkkompas.access import can_write, require_write
 from wijkkompas.errors import SourceError, StoreCorrupt
 from wijkkompas.store.backend import backend_for, is_url, local_cache_dir
 from wijkkompas.store.files import (
@@ -247,6 +248,7 @@ class Store:
 
     def write_raw(self, rel: str, data: bytes) -> None:
         """Keep an input file (an upload, a pack, a copy of a loaded folder) next to the store."""
+        require_write()
         atomic_write_bytes(self.raw_file(rel), data)
         if self.backend.remote:
             self.backend.write(rel, data)
@@ -267,6 +269,7 @@ class Store:
         return self.backend.exists(rel) if self.backend.remote else self.raw_file(rel).is_file()
 
     def delete_raw(self, rel: str) -> None:
+        require_write()
         path = self.raw_file(rel)
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
@@ -439,6 +442,7 @@ class Store:
         if active is not None:
             yield active
             return
+        require_write()  # the one place every write passes: a viewer's request is refused here
         with self.backend.lock():
             base = self._current_manifest()
             tx = Transaction(self, base)
@@ -634,7 +638,7 @@ class Store:
         """Adopt a format-1 data folder: files keep their names (they become this version's objects)
         and the documents it kept beside the manifest are listed in it. Runs once, under the lock;
         on a read-only folder the upgraded manifest is used in memory only."""
-        if self.backend.remote:
+        if self.backend.remote or not can_write():  # a viewer never writes, not even this
             return self._upgraded(old)
         try:
             with self.backend.lock():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from wijkkompas.access import can_write
 from wijkkompas.catalogue.catalogue import BETTER_VALUES, THEMES
 from wijkkompas.sources.errors import SourceError
 from wijkkompas.sources.user_file import UserTable, max_bytes
@@ -552,7 +553,7 @@ def uploads_list() -> None:
                 right.download_button(
                     "Origineel", data=data, file_name=up.file_name, key=f"{K}dl_{up.id}", icon=":material/download:"
                 )
-            if right.button("Verwijderen", key=f"{K}del_{up.id}", icon=":material/delete:"):
+            if can_write() and right.button("Verwijderen", key=f"{K}del_{up.id}", icon=":material/delete:"):
                 st.session_state[K + "confirm"] = up.id
             if st.session_state.get(K + "confirm") == up.id:
                 st.warning(

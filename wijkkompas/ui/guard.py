@@ -9,7 +9,9 @@ import traceback
 
 import streamlit as st
 
+from wijkkompas.access import can_write
 from wijkkompas.errors import SourceError, StoreCorrupt
+from wijkkompas.oplog import RunLog, current_run
 from wijkkompas.store import wait_notifier
 
 try:  # st.rerun/st.stop/st.switch_page work by raising these: they must pass through
@@ -58,10 +60,13 @@ def page_guard(what: str = "deze pagina"):
     except UserMessage as exc:
         st.warning(str(exc))
     except SourceError as exc:
+        _note(what, exc)
         st.error(str(exc))
     except StoreCorrupt as exc:
+        _note(what, exc)
         _heal(exc)
     except Exception as exc:  # last line of defence: log for the operator, plain words for the user
+        _note(what, exc)
         log.error("unexpected error in %s:\n%s", what, traceback.format_exc())
         st.error(
             f"Er ging iets mis in {what}. Probeer een andere keuze of laad de pagina opnieuw. "
@@ -73,12 +78,41 @@ def page_guard(what: str = "deze pagina"):
         wait_notifier.reset(token)
 
 
+def _note(what: str, exc: BaseException) -> None:
+    run = current_run()
+    if run is not None:
+        run.error(what, exc)
+
+
+@contextlib.contextmanager
+def page_run(page: str):
+    """One structured log line per page run (duration, errors), for the operator of a server."""
+    run = RunLog(page=page)
+    token = run.start()
+    try:
+        yield run
+    except _Control:
+        run.finish(outcome="rerun")
+        raise
+    except BaseException as exc:
+        run.error("de pagina", exc)
+        run.finish()
+        raise
+    else:
+        run.finish()
+    finally:
+        run.reset(token)
+
+
 def _heal(exc: StoreCorrupt) -> None:
     """A read failed: let the store confirm and repair (never wipe), then run the page again once."""
     from wijkkompas.repair import heal
     from wijkkompas.ui.context import clear_caches, get_store
 
     log.error("store read failed: %s", exc)
+    if not can_write():
+        _reread_only(exc)
+        return
     with st.spinner("Een opgeslagen bestand lijkt beschadigd. Wijkkompas controleert het en herstelt het zo nodig …"):
         report = heal(get_store(), exc)
     clear_caches()
@@ -99,3 +133,22 @@ def _heal(exc: StoreCorrupt) -> None:
         st.session_state[FLASH_KEY] = (kind, text)
         st.rerun()
     st.warning(text + " Laad de pagina opnieuw als u nog iets mist.")
+
+
+def _reread_only(exc: StoreCorrupt) -> None:
+    """A viewer never writes, so no repair: read the newest version once more (a writer may just have
+    committed); if the file is still unreadable, say who can repair it."""
+    from wijkkompas.ui.context import clear_caches, get_store
+
+    clear_caches()
+    get_store().pin()
+    now = time.monotonic()
+    recent = [t for t in st.session_state.get(RETRY_KEY, []) if now - t < 30]
+    if len(recent) < 1:
+        st.session_state[RETRY_KEY] = [*recent, now]
+        st.rerun()
+    st.error(
+        "Een opgeslagen bestand kan niet worden gelezen. Als kijker kunt u dat niet herstellen; de beheerder kan het "
+        "herstellen via Start → 'Opgeslagen bestanden controleren' of met het commando `python -m wijkkompas repair`. "
+        "De andere pagina's werken misschien wel."
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from wijkkompas.access import can_write
 from wijkkompas.formatting import esc
 from wijkkompas.presentation import deck, model, slides
 from wijkkompas.presentation.model import KINDS, Presentation
@@ -524,7 +525,8 @@ def save_panel(pres: Presentation) -> None:
         on_click=_save,
         args=(overwrite,),
         icon=":material/save:",
-        disabled=not pres.slides,
+        disabled=not pres.slides or not can_write(),
+        help=None if can_write() else "Alleen beheerders kunnen presentaties opslaan. U kunt haar wel downloaden.",
     )
     slug = opened
     if slug:
@@ -548,6 +550,8 @@ def save_panel(pres: Presentation) -> None:
             f"Link om te presenteren: `{link}` · Tijdens het presenteren: → of spatie volgende dia, ← vorige, F volledig scherm, "
             "Esc terug naar deze pagina."
         )
+        if not can_write():
+            return
         with st.expander("Presentatie verwijderen"):
             sure = st.checkbox(f"Ja, verwijder '{pres.name}' van deze computer", key="pr_del_sure")
             st.button("Verwijderen", key="pr_del", on_click=_delete, disabled=not sure)

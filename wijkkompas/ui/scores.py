@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from wijkkompas.access import can_write
 from wijkkompas.catalogue.catalogue import Catalogue
 from wijkkompas.exporting import to_csv_bytes
 from wijkkompas.formatting import format_value, missing_text, nl_number
@@ -272,6 +273,8 @@ def replace_settings(d: ScoreDefinition, method: str, reference: str) -> ScoreDe
 
 def save_panel(page: Page, saved: SavedDefinitions) -> None:
     """Save under a name (atomic, in the data directory) or go back to the standard weights."""
+    if not can_write():
+        return  # a viewer may try weights on screen; keeping them is for beheer
     changed = not page.definition.same_weights(page.base) or (
         page.definition.method, page.definition.reference) != (page.base.method, page.base.reference)  # fmt: skip
     flash = st.session_state.pop("sc_flash", None)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from wijkkompas.access import can_write
 from wijkkompas.repair import heal
 from wijkkompas.status import StoreStatus, store_status
 from wijkkompas.store import Store
@@ -40,6 +41,9 @@ def render_check() -> None:
     """The full checksum check of every stored file, on request (it reads every byte)."""
     if not st.button("Controleer alle opgeslagen bestanden", help="Leest elk bestand en vergelijkt het controlegetal."):
         return
+    if not can_write():
+        _verify_only()
+        return
     with st.spinner("Alle opgeslagen bestanden worden gecontroleerd …"):
         report = heal(context.get_store())
     context.clear_caches()
@@ -47,6 +51,19 @@ def render_check() -> None:
         st.success("Alle opgeslagen bestanden zijn in orde.")
     else:
         (st.warning if report.lost else st.success)(" ".join(report.lines()))
+
+
+def _verify_only() -> None:
+    """A viewer may check but not repair: list what is damaged and who can fix it."""
+    with st.spinner("Alle opgeslagen bestanden worden gecontroleerd …"):
+        problems = context.get_store().verify()
+    if not problems:
+        st.success("Alle opgeslagen bestanden zijn in orde.")
+        return
+    st.warning(
+        f"{len(problems)} opgeslagen bestand(en) zijn beschadigd. Herstellen kan alleen de beheerder "
+        "(hier, als beheerder, of met `python -m wijkkompas repair`)."
+    )
 
 
 def nl_datetime(iso: str | None) -> str:
