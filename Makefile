@@ -31,7 +31,7 @@ install-test: $(VENV)/.test-installed
 
 # Debian libraries: Pango for WeasyPrint (PDF export), fonts; Chromium and poppler for the browser and PDF tests.
 RUN_DEBS  := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils nginx
 system-run:
 	@dpkg -s $(RUN_DEBS) >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(RUN_DEBS))
 system-test:
