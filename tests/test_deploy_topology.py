@@ -161,7 +161,7 @@ def test_two_replicas_show_one_consistent_store_while_the_writer_commits(topolog
         assert result.returncode == 0, result.stdout + result.stderr
         version = Store(location).version()
         seen = []
-        for context, page in sessions:
+        for _context, page in sessions:
             for path in ("/start", "/kaart", "/wijkprofiel", "/vergelijken"):
                 page.goto(proxy.url + path + "?gemeente=GM0999")
                 wait_for_app(page)
