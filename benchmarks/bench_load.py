@@ -98,7 +98,7 @@ async def session(url: str, pages: list[str], gemeenten: list[str], deadline: fl
                             break
                     results.append((page, (time.perf_counter() - started) * 1000, ok, error))
                     await asyncio.sleep(rng.uniform(1.0, 3.0))  # a person reads the page
-        except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
+        except (TimeoutError, OSError, websockets.WebSocketException) as exc:
             results.append(("verbinding", PAGE_TIMEOUT * 1000, False, repr(exc)[:200]))
             await asyncio.sleep(1)
 
