@@ -6,13 +6,16 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PORT   ?= 8501
 
-.PHONY: run test install install-test system-run system-test seed bench lint
+.PHONY: run test test-fast install install-test system-run system-test seed bench lint
 
 run: install system-run seed  ## install, load data when the store is empty, start the app on :8501
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: install-test system-test  ## install everything the tests need and run the whole suite
 	$(BIN)/python -m pytest
+
+test-fast: install-test  ## the quick part while you work: no browser, no real data, no servers
+	$(BIN)/python -m pytest -q -m "not browser and not shared_data and not slow and not network"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
