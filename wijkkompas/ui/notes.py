@@ -32,7 +32,7 @@ EXPLAIN = (
 
 
 def _key(region_code: str, theme: str | None, key: str | None) -> str:
-    raw = key or f"{region_code}_{theme or ''}"
+    raw = key or (f"{region_code}_{theme}" if theme else region_code)
     return "nt_" + re.sub(r"[^A-Za-z0-9_]", "_", raw)
 
 
