@@ -141,3 +141,47 @@ def build_pack_for(store):
     from wijkkompas.pack import build_pack
 
     return build_pack(store.data_dir, ["GM0999"])
+
+
+# --------------------------------------------------------------------------- the presentation slide
+
+
+def test_a_notes_slide_renders_the_newest_notes_escaped(tiny_store):
+    from wijkkompas.presentation import Presentation, from_json_bytes, make_slide, to_json_bytes
+    from wijkkompas.presentation.deck import deck_html
+    from wijkkompas.presentation.slides import render_slides
+
+    add(tiny_store, when="2025-01-01", text="Oudste notitie")
+    for i, when in enumerate(("2025-02-01", "2025-03-01")):
+        add(tiny_store, when=when, text=f"Nieuwer {i}", source="wijkschouw", theme="")
+    add(tiny_store, when="2025-04-01", text=HOSTILE + " " + "heel lang " * 40)
+    slide = make_slide("notities", "Wat mensen zeggen", regios=["WK099902"])
+    pres = Presentation("Verhalen", (slide,))
+    again = from_json_bytes(to_json_bytes(pres))
+    assert again.slides[0] == slide and again.slides[0].to_json()["params"] == {"regio": "WK099902"}
+    (content,) = render_slides(tiny_store, pres)
+    assert not content.notice, content.notice
+    body = content.body
+    assert "<script>" not in body and "&lt;script&gt;" in body and ":red[rood]" in body
+    assert "Nieuwer 1" in body and "Nieuwer 0" in body and "Oudste notitie" not in body  # newest three
+    assert body.index("&lt;script&gt;") < body.index("Nieuwer 1") < body.index("Nieuwer 0")
+    assert "01-04-2025 · Bewonersavond · wijkmanager · Veiligheid" in body and " …" in body
+    assert any("3 nieuwste van 4" in n for n in content.notes) and any("ingekort" in n for n in content.notes)
+    assert "Geen cijfers" in content.source
+    html = deck_html([content], title="Verhalen", deck_id="verhalen")
+    assert "<script>alert" not in html and 'class="quotes"' in html
+
+
+def test_a_notes_slide_without_notes_is_a_notice_and_a_bad_region_is_refused(tiny_store):
+    import pytest
+
+    from wijkkompas.errors import SourceError
+    from wijkkompas.presentation import Presentation, make_slide
+    from wijkkompas.presentation.slides import render_slides
+
+    (content,) = render_slides(tiny_store, Presentation("x", (make_slide("notities", "Leeg", regios=["WK099901"]),)))
+    assert content.notice and "geen notities" in content.notice
+    with pytest.raises(SourceError, match="één wijk of buurt"):
+        make_slide("notities", "Te veel", regios=["WK099901", "WK099902"])
+    with pytest.raises(SourceError, match="één wijk of buurt"):
+        make_slide("notities", "Gemeente", regios=["GM0999"])
