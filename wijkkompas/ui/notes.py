@@ -155,21 +155,21 @@ def _note_box(k: str, store: Store, note: model.Note, editable: bool, theme_opti
         if editing:
             with st.form(f"{k}_form_edit_{note.id}", border=False):
                 _fields(k, "edit", _theme_choices(None, note.theme))
-                b1, b2, _ = st.columns([1, 1, 3])
-                b1.form_submit_button("Wijziging opslaan", type="primary", on_click=_save_edit, args=(k, store, note),
+                row = st.container(horizontal=True)
+                row.form_submit_button("Wijziging opslaan", type="primary", on_click=_save_edit, args=(k, store, note),
                                       icon=":material/save:")  # fmt: skip
-                b2.form_submit_button("Annuleren", on_click=_cancel, args=(k,))
+                row.form_submit_button("Annuleren", on_click=_cancel, args=(k,))
         elif deleting:
             st.warning("Weet u zeker dat u deze notitie wilt verwijderen? Dat kan niet ongedaan worden gemaakt.")
-            b1, b2, _ = st.columns([1, 1, 3])
-            b1.button("Ja, verwijderen", key=f"{k}_del_yes_{note.id}", type="primary", on_click=_delete,
+            row = st.container(horizontal=True)
+            row.button("Ja, verwijderen", key=f"{k}_del_yes_{note.id}", type="primary", on_click=_delete,
                       args=(k, store, note.id), icon=":material/delete:")  # fmt: skip
-            b2.button("Nee, bewaren", key=f"{k}_del_no_{note.id}", on_click=_cancel, args=(k,))
+            row.button("Nee, bewaren", key=f"{k}_del_no_{note.id}", on_click=_cancel, args=(k,))
         else:
-            b1, b2, _ = st.columns([1, 1, 3])
-            b1.button("Wijzigen", key=f"{k}_edit_{note.id}", on_click=_start_edit, args=(k, note),
+            row = st.container(horizontal=True)
+            row.button("Wijzigen", key=f"{k}_edit_{note.id}", on_click=_start_edit, args=(k, note),
                       icon=":material/edit:")  # fmt: skip
-            b2.button("Verwijderen", key=f"{k}_del_{note.id}", on_click=_ask_delete, args=(k, note.id),
+            row.button("Verwijderen", key=f"{k}_del_{note.id}", on_click=_ask_delete, args=(k, note.id),
                       icon=":material/delete:")  # fmt: skip
 
 
