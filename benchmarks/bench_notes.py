@@ -27,11 +27,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
 
-    from wijkkompas.notes import list_notes, make_note, notes_csv, save_note
-    from wijkkompas.notes import store_ops
+    from wijkkompas.notes import list_notes, make_note, notes_csv, save_note, store_ops
     from wijkkompas.store import Store
 
-    text = "Bewoners vertellen dat de straatverlichting in de avond vaak uitvalt en dat het plein dan onveilig voelt. " * 4
+    text = (
+        "Bewoners vertellen dat de straatverlichting in de avond vaak uitvalt en dat het plein dan onveilig voelt. " * 4
+    )
     wijken = [f"WK0999{i:02d}" for i in range(1, 41)]  # 40 wijken: ~50 notes each at 2000
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "data")
@@ -44,7 +45,9 @@ def main() -> None:
 
         saves = []
         for i in range(args.repeat):
-            note = make_note(wijken[0], "Wijk", "2025-06-01", f"Nieuwe notitie {i}. " + text[:300], "wijkschouw", "opbouwwerker")
+            note = make_note(
+                wijken[0], "Wijk", "2025-06-01", f"Nieuwe notitie {i}. " + text[:300], "wijkschouw", "opbouwwerker"
+            )
             t = time.perf_counter()
             save_note(store, note)
             saves.append(time.perf_counter() - t)

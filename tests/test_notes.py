@@ -179,7 +179,7 @@ def test_csv_defuses_formulas_and_opens_in_excel():
     data = notes_csv(notes)
     assert data.startswith("\ufeff".encode())  # BOM: Excel reads the accents
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0]["notitie"] == "'=HYPERLINK(\"http://evil\",\"klik\")"
+    assert rows[0]["notitie"] == '\'=HYPERLINK("http://evil","klik")'
     assert rows[0]["rol"] == "'@beheer" and rows[0]["thema"] == "'+31"
     assert rows[1]["notitie"].startswith("'-2")
     assert rows[2]["notitie"] == "Gewone tekst, met komma; en puntkomma\nen een regel"
@@ -187,3 +187,17 @@ def test_csv_defuses_formulas_and_opens_in_excel():
     for row in rows:
         assert not any(v.startswith(("=", "+", "-", "@")) for v in row.values())
     assert defuse("\t=1") == "'\t=1" and defuse("gewoon") == "gewoon"
+
+
+def test_a_damaged_note_is_restored_from_its_last_intact_version(tiny_store):
+    from wijkkompas.repair import heal
+
+    first = save_note(tiny_store, note(text="Eerste versie"))
+    second = save_note(tiny_store, first.edited(text="Tweede versie"))
+    tiny_store.path_of(logical_name(first.id)).write_bytes(b"kapot")
+    report = heal(tiny_store)
+    assert logical_name(first.id) in report.restored
+    assert any("Notitie" in line and "teruggezet" in line for line in report.problems)
+    restored = get_note(tiny_store, first.id)
+    assert second.text == "Tweede versie"  # the damaged file held the second version …
+    assert restored is not None and restored.text == "Eerste versie"  # … the last intact one comes back

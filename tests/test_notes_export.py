@@ -27,7 +27,9 @@ def test_html_export_holds_the_note_escaped_in_its_own_section(tiny_store):
     html = data.decode("utf-8")
     assert "<h2>Verhalen bij de cijfers</h2>" in html
     assert "<script>alert" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; =HYPERLINK(&#34;http://x&#34;) :red[rood]<br>tweede regel" in html
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt; &amp; =HYPERLINK(&#34;http://x&#34;) :red[rood]<br>tweede regel" in html
+    )
     assert "12-03-2025 · Bewonersavond · opgeschreven door: wijkmanager · thema Veiligheid" in html
     assert "Andere wijk" not in html  # only this wijk's notes
     # never inside the table of figures

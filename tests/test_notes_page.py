@@ -83,7 +83,9 @@ def test_an_empty_note_gives_a_dutch_message_and_saves_nothing(app_test, tiny_st
 
 
 def test_a_viewer_sees_the_notes_but_no_write_widgets(app_test, tiny_store, monkeypatch):
-    save_note(tiny_store, make_note("WK099901", "Centrum", "2025-02-01", "Het is hier gezellig.", "partner", "wijkteam"))
+    save_note(
+        tiny_store, make_note("WK099901", "Centrum", "2025-02-01", "Het is hier gezellig.", "partner", "wijkteam")
+    )
     monkeypatch.setenv("WIJKKOMPAS_ROLE", "viewer")
     at = app_test(tiny_store.data_dir, page=PAGE, query={"regio": "WK099901"})
     assert_clean(at)

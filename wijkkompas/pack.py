@@ -868,9 +868,10 @@ def _merge_documents(pack: Pack, tx, label: str, kept: str | None) -> None:
         ups.update(incoming["uploads"])
         tx.put_json(REGISTRY, {**base, "uploads": ups})
     for path, data in pack.files.items():
-        if path.startswith(("scores/", "presentaties/")) and (not view.has(path) or view.read_bytes(path) != data):
-            tx.put(path, data)
-        elif path.startswith("notities/") and _pack_note_is_newer(view, path, data):
+        if path.startswith("notities/"):
+            if _pack_note_is_newer(view, path, data):
+                tx.put(path, data)
+        elif path.startswith(("scores/", "presentaties/")) and (not view.has(path) or view.read_bytes(path) != data):
             tx.put(path, data)
 
 

@@ -61,7 +61,7 @@ def theme_options() -> list[str]:
 
         for d in default_definitions().values():
             out += [t.label for t in d.themes]
-    except Exception:  # noqa: BLE001 - suggestions only; a broken score file must not stop a note
+    except Exception:  # suggestions only; a broken score file must not stop a note
         pass
     return list(dict.fromkeys(out))
 

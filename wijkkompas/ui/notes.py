@@ -213,10 +213,11 @@ def notes_panel(
         return found
     if f"{k}_add_text" not in st.session_state:
         _reset_add(k, theme)
-    with st.expander("Notitie toevoegen", icon=":material/add_comment:", expanded=not found.notes):
-        with st.form(f"{k}_form_add", border=False):
-            _fields(k, "add", options)
-            st.form_submit_button("Notitie opslaan", type="primary", on_click=_add,
+    with (
+        st.expander("Notitie toevoegen", icon=":material/add_comment:", expanded=not found.notes),
+        st.form(f"{k}_form_add", border=False),
+    ):
+        _fields(k, "add", options)
+        st.form_submit_button("Notitie opslaan", type="primary", on_click=_add,
                                   args=(k, store, region_code, region_name, theme), icon=":material/save:")  # fmt: skip
     return found
-
