@@ -95,3 +95,19 @@ def test_a_viewer_sees_the_notes_but_no_write_widgets(app_test, tiny_store, monk
     assert not [t for t in at.text_area if t.key and t.key.startswith("nt_")]
     assert any("Alleen beheerders kunnen notities toevoegen" in i.value for i in at.info)
     assert "Download notities (CSV)" in [b.label for b in at.get("download_button")]
+
+
+def test_a_notes_slide_can_be_added_on_the_presentatie_page(app_test, tiny_store):
+    save_note(
+        tiny_store, make_note("WK099902", "Noord & Oost", "2025-02-01", "Te weinig bankjes.", "partner", "wijkteam")
+    )
+    at = app_test(tiny_store.data_dir, page="pages/presentatie.py", query={"gemeente": "GM0999"})
+    assert_clean(at)
+    at.session_state["pr_kind"] = "notities"
+    at.run()
+    at.selectbox(key="pr_n_regio").set_value("WK099902").run()
+    at.button(key="pr_add").click().run()
+    assert_clean(at)
+    lines = [m.value for m in at.markdown if m.value.startswith("**1. ")]
+    assert lines and lines[0].startswith("**1. Verhalen**"), lines
+    assert any("Dia 'Wat mensen zeggen over Noord & Oost' toegevoegd." in s.value for s in at.success)

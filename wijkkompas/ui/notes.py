@@ -219,5 +219,5 @@ def notes_panel(
     ):
         _fields(k, "add", options)
         st.form_submit_button("Notitie opslaan", type="primary", on_click=_add,
-                                  args=(k, store, region_code, region_name, theme), icon=":material/save:")  # fmt: skip
+                              args=(k, store, region_code, region_name, theme), icon=":material/save:")  # fmt: skip
     return found
