@@ -11,7 +11,7 @@ import pytest
 
 from wijkkompas.access import Role, WriteRefused, acting_as
 from wijkkompas.errors import SourceError
-from wijkkompas.notes import delete_note, get_note, list_notes, make_note, notes_csv, save_note
+from wijkkompas.notes import count_notes, delete_note, get_note, list_notes, make_note, notes_csv, save_note
 from wijkkompas.notes.model import MAX_TEXT, note_from_json
 from wijkkompas.notes.store_ops import defuse, logical_name
 
@@ -110,6 +110,11 @@ def test_save_list_edit_delete_round_trip(tiny_store):
     assert [n.id for n in list_notes(tiny_store, "BU09990101")] == [other.id]
     assert [n.id for n in list_notes(tiny_store, "WK099901", theme="veiligheid")] == [a.id]
     assert len(list_notes(tiny_store)) == 3 and len(list_notes(tiny_store, gemeenten=["GM0164"])) == 0
+    assert count_notes(tiny_store) == {
+        ("WK099901", "veiligheid"): 1,
+        ("WK099901", ""): 1,
+        ("BU09990101", "veiligheid"): 1,
+    }
     # stored through the manifest, one document per note, under its content-addressed file
     snap = tiny_store.snapshot()
     assert snap.has(logical_name(a.id)) and tiny_store.path_of(logical_name(a.id)).is_file()

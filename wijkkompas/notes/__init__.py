@@ -5,6 +5,7 @@ from wijkkompas.notes.model import MAX_TEXT, SOURCES, Note, make_note, note_from
 from wijkkompas.notes.store_ops import (
     FOLDER,
     NoteList,
+    count_notes,
     defuse,
     delete_note,
     get_note,
@@ -19,6 +20,7 @@ __all__ = [
     "SOURCES",
     "Note",
     "NoteList",
+    "count_notes",
     "defuse",
     "delete_note",
     "get_note",

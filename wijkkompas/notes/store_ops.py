@@ -128,6 +128,18 @@ def list_notes(
     return NoteList(tuple(out), tuple(problems))
 
 
+def count_notes(
+    where: Path | str | Store | Snapshot, *, gemeenten: Iterable[str] | None = None
+) -> dict[tuple[str, str], int]:
+    """(region code, theme in lower case; '' without theme) → number of notes: a badge per kompas cell
+    without drawing every note. Unreadable notes are not counted (the panel names them)."""
+    out: dict[tuple[str, str], int] = {}
+    for n in list_notes(where, gemeenten=gemeenten).notes:
+        key = (n.region_code, n.theme.casefold())
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
 def get_note(where: Path | str | Store | Snapshot, note_id: str) -> Note | None:
     snap = _snapshot(where)
     logical = logical_name(note_id)

@@ -3,8 +3,8 @@ to add, change and delete them. Used on the Wijkprofiel page and in a kompas cel
 
 Why it looks like this: a note is what someone said, not a figure. Every note is shown as a quote
 with its date, source and the role of who wrote it down, in its own box, never inside a table of
-figures. Text is escaped (`Note.markdown_quote`): a note containing `:red[...]`, a link or HTML
-shows those characters as typed.
+figures. Text is escaped (`Note.html_text`, through `formatting.esc`): a note containing
+`:red[...]`, a link or HTML shows those characters as typed.
 
 Hiding the write widgets from a viewer is a courtesy; the refusal is in `Store.transaction`.
 """
@@ -144,10 +144,22 @@ def _delete(k: str, store: Store, note_id: str) -> None:
     _say(k, "success", "De notitie is verwijderd.")
 
 
+# Dark text on white (not Streamlit's faded block quote, which is below WCAG AA contrast).
+_QUOTE_STYLE = (
+    "margin:0;padding:2px 0 2px 12px;border-left:4px solid #6b6b6b;color:#1a1a1a;font-style:italic;"
+    "line-height:1.45;overflow-wrap:anywhere"
+)
+
+
+def quote_html(note: model.Note) -> str:
+    """The note as a quotation: escaped text (`Note.html_text`), line breaks kept; nothing in it is markup."""
+    return f'<blockquote class="wk-note" style="{_QUOTE_STYLE}">{note.html_text()}</blockquote>'
+
+
 def _note_box(k: str, store: Store, note: model.Note, editable: bool, theme_options: list[str]) -> None:
     with st.container(border=True):
         st.caption(note.byline())
-        st.markdown(note.markdown_quote())
+        st.html(quote_html(note))
         if not editable:
             return
         editing = (st.session_state.get(f"{k}_editing") or ("",))[0] == note.id
