@@ -206,3 +206,18 @@ def test_a_damaged_note_is_restored_from_its_last_intact_version(tiny_store):
     restored = get_note(tiny_store, first.id)
     assert second.text == "Tweede versie"  # the damaged file held the second version …
     assert restored is not None and restored.text == "Eerste versie"  # … the last intact one comes back
+
+
+# --------------------------------------------------------------------------- a store in a bucket (replicas)
+
+from tests.test_store_s3 import bucket_store, s3_server  # noqa: E402, F401  (fixtures: moto's S3 on loopback)
+
+
+def test_notes_in_a_bucket_store_are_seen_whole_by_another_replica(bucket_store):
+    from wijkkompas.store import Store
+
+    saved = save_note(bucket_store, note())
+    replica = Store(str(bucket_store.data_dir))
+    assert [n.id for n in list_notes(replica, "WK099901")] == [saved.id]
+    delete_note(replica, saved.id)
+    assert get_note(bucket_store, saved.id) is None
