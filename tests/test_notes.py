@@ -213,7 +213,7 @@ def test_a_damaged_note_is_restored_from_its_last_intact_version(tiny_store):
 from tests.test_store_s3 import bucket_store, s3_server  # noqa: E402, F401  (fixtures: moto's S3 on loopback)
 
 
-def test_notes_in_a_bucket_store_are_seen_whole_by_another_replica(bucket_store):
+def test_notes_in_a_bucket_store_are_seen_whole_by_another_replica(bucket_store):  # noqa: F811
     from wijkkompas.store import Store
 
     saved = save_note(bucket_store, note())
