@@ -221,3 +221,12 @@ def test_notes_in_a_bucket_store_are_seen_whole_by_another_replica(bucket_store)
     assert [n.id for n in list_notes(replica, "WK099901")] == [saved.id]
     delete_note(replica, saved.id)
     assert get_note(bucket_store, saved.id) is None
+
+
+def test_a_kompas_theme_id_is_stored_as_its_label(monkeypatch):
+    from wijkkompas.notes import model
+
+    assert model.theme_label("  Veiligheid ") == "Veiligheid" and model.theme_label(None) == ""
+    monkeypatch.setattr(model, "kompas_themes", lambda: {"fysiek": "Fysieke woonomgeving"})
+    assert model.theme_label("fysiek") == "Fysieke woonomgeving"
+    assert model.theme_options()[0] == "Fysieke woonomgeving"

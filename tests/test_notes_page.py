@@ -116,3 +116,27 @@ def test_a_notes_slide_can_be_added_on_the_presentatie_page(app_test, tiny_store
     lines = [m.value for m in at.markdown if m.value.startswith("**1. ")]
     assert lines and lines[0].startswith("**1. Verhalen**"), lines
     assert any("Dia 'Wat mensen zeggen over Noord & Oost' toegevoegd." in s.value for s in at.success)
+
+
+def test_a_theme_panel_lists_only_that_theme_and_adds_with_it(use_data_dir, tiny_store):
+    """What a kompas cell does: the notes of one wijk and one theme; a new note gets that theme."""
+    save_note(tiny_store, make_note("WK099901", "Centrum", "2025-02-01", "Over wonen.", "partner", "corporatie", "Wonen"))
+    save_note(tiny_store, make_note("WK099901", "Centrum", "2025-02-02", "Over iets anders.", "overig", "wijkteam"))
+    script = (
+        "from wijkkompas.ui.notes import notes_panel\n"
+        "notes_panel('WK099901', 'Centrum', 'Wonen', heading='Notities bij dit thema', key='cel')\n"
+    )
+    from streamlit.testing.v1 import AppTest
+
+    use_data_dir(tiny_store.data_dir)
+    at = AppTest.from_string(script, default_timeout=30).run()
+    assert_clean(at)
+    assert "Over wonen." in quotes(at) and "Over iets anders." not in quotes(at)
+    assert at.selectbox(key="nt_cel_add_theme").value == "Wonen"
+    at.text_area(key="nt_cel_add_text").input("Lange wachtlijst voor een huurwoning.")
+    at.text_input(key="nt_cel_add_role").input("wijkmanager")
+    next(b for b in at.button if b.label == "Notitie opslaan").click()
+    at.run()
+    assert_clean(at)
+    themes = sorted(n.theme for n in list_notes(tiny_store, "WK099901"))
+    assert themes == ["", "Wonen", "Wonen"]

@@ -51,11 +51,28 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def kompas_themes() -> dict[str, str]:
+    """Theme id → label of the kompas (when the kompas is installed; its cells pass their theme id)."""
+    try:
+        from wijkkompas.kompas.definitions import default_definition
+
+        return {t.id: t.label for t in default_definition().themes}
+    except Exception:  # no kompas (yet), or a broken definition: notes work without it
+        return {}
+
+
+def theme_label(theme: str | None) -> str:
+    """The words a note stores as its theme: a kompas theme id ('fysiek') becomes its label."""
+    text = " ".join(str(theme or "").split())
+    return kompas_themes().get(text, text)
+
+
 def theme_options() -> list[str]:
-    """Suggested themes: the catalogue's themes and the themes of the shipped scores (a free text is fine too)."""
+    """Suggested themes: the kompas's, the catalogue's and the shipped scores' themes (a free text is fine too)."""
     from wijkkompas.catalogue.catalogue import THEMES
 
-    out = [label for key, label in THEMES.items() if key not in ("eigen", "overig", "oppervlakte", "stedelijkheid")]
+    out = list(kompas_themes().values())
+    out += [label for key, label in THEMES.items() if key not in ("eigen", "overig", "oppervlakte", "stedelijkheid")]
     try:
         from wijkkompas.scores.definitions import default_definitions
 

@@ -196,9 +196,13 @@ def notes_panel(
     key: str | None = None,
 ) -> NoteList:
     """The notes of one wijk or buurt (of one theme, for a kompas cell), newest first; for beheer with
-    add, edit and delete (with confirmation), for everyone a CSV download. Returns the listed notes."""
+    add, edit and delete (with confirmation), for everyone a CSV download. Returns the listed notes.
+
+    `theme` is a theme's words ('Veiligheid') or a kompas theme id ('fysiek', stored as its label);
+    `key` separates several panels on one page (default: region and theme)."""
     store = store or context.get_store()
     k = _key(region_code, theme, key)
+    theme = model.theme_label(theme) or None  # a kompas cell may pass its theme id
     if heading:
         st.markdown(f"#### {heading}")
     st.caption(EXPLAIN)
