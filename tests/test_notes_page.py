@@ -120,7 +120,9 @@ def test_a_notes_slide_can_be_added_on_the_presentatie_page(app_test, tiny_store
 
 def test_a_theme_panel_lists_only_that_theme_and_adds_with_it(use_data_dir, tiny_store):
     """What a kompas cell does: the notes of one wijk and one theme; a new note gets that theme."""
-    save_note(tiny_store, make_note("WK099901", "Centrum", "2025-02-01", "Over wonen.", "partner", "corporatie", "Wonen"))
+    save_note(
+        tiny_store, make_note("WK099901", "Centrum", "2025-02-01", "Over wonen.", "partner", "corporatie", "Wonen")
+    )
     save_note(tiny_store, make_note("WK099901", "Centrum", "2025-02-02", "Over iets anders.", "overig", "wijkteam"))
     script = (
         "from wijkkompas.ui.notes import notes_panel\n"
