@@ -16,6 +16,9 @@ MISSING_TEXT = {
 }
 
 
+EURO_UNITS = {"euro": 1, "x 1 000 euro": 1000, "x 1000 euro": 1000}
+
+
 def nl_number(value: float | int | None, decimals: int = 0) -> str:
     """1234.5 → '1.234,5'. None/NaN → '–' (callers that know why say so with `missing_text`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -30,6 +33,9 @@ def format_value(value: float | None, indicator: Indicator | None, *, with_unit:
     if text == "–" or not with_unit or indicator is None or not indicator.unit or indicator.unit == "aantal":
         return text
     unit = indicator.unit
+    if unit in EURO_UNITS:  # "274 x 1 000 euro" is CBS's table header, not how anyone says a price
+        factor = EURO_UNITS[unit]
+        return "€ " + nl_number(value * factor, max(decimals - len(str(factor)) + 1, 0))
     return f"{text}%" if unit == "%" else f"{text} {unit}"
 
 
