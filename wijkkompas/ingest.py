@@ -756,7 +756,9 @@ def _ingest_table(
     sub = RawTable(raw.table_id, rows, raw.keys, raw.info, names, raw.status, raw.files, year)
     long, matches, extra = harmonise(sub, year, catalogue, table_kind=kind, present=present)
     # Names: this table's own, then the map of the same year, then the nearest other map year.
-    geo_years = sorted(geometry_names, key=lambda y: abs(y - year))
+    from wijkkompas.mapdata import map_years_by_preference
+
+    geo_years = map_years_by_preference(year, geometry_names)
     regions = build_regions(
         year,
         pd.concat([long["region_code"], pd.Series([c for c in names if c.startswith(("BU", "WK", "GM"))])]),
@@ -848,4 +850,6 @@ def _ingest_geometries(
 def _nearest_needed(year: int, years: Sequence[int], contents: FolderContents) -> bool:
     """Keep a map year outside `years` when it is the closest map to a requested year."""
     map_years = sorted({g.year for g in contents.geometries})
-    return any(min(map_years, key=lambda y: abs(y - want)) == year for want in years)
+    from wijkkompas.mapdata import nearest_year
+
+    return any(nearest_year(want, map_years) == year for want in years)
