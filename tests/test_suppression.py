@@ -19,8 +19,13 @@ INW = pd.Series({"BU09990101": 1260, "BU09990102": 840, "BU09990103": 315, "BU09
 
 def _frame(values: dict[str, float], indicator: str = "eigen.x") -> pd.DataFrame:
     return pd.DataFrame(
-        {"region_code": list(values), "year": 2024, "indicator": indicator,
-         "value": [float(v) for v in values.values()], "status": "ok"}  # fmt: skip
+        {
+            "region_code": list(values),
+            "year": 2024,
+            "indicator": indicator,
+            "value": [float(v) for v in values.values()],
+            "status": "ok",
+        }
     )
 
 

@@ -24,9 +24,9 @@ from wijkkompas.errors import StoreCorrupt
 from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import REGION_COLUMNS, VALUE_COLUMNS, Snapshot, Store
 from wijkkompas.userdata.analysis import Analysis
-from wijkkompas.userdata.suppression import privacy_status, suppress  # noqa: F401  (privacy_status: re-exported)
 from wijkkompas.userdata.metadata import IndicatorMeta, slug
 from wijkkompas.userdata.report import nl_int
+from wijkkompas.userdata.suppression import privacy_status, suppress  # noqa: F401  (privacy_status: re-exported)
 
 SOURCE_PREFIX = "eigen:"
 STATUS_COMPUTED = "berekend uit buurten"
