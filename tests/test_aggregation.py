@@ -267,3 +267,29 @@ def test_any_split_of_a_wijk_gives_the_share_of_the_whole(split):
     rows, codes = _split_rows(inw, older, as_percentage=True)
     v = _values(rows, {"WestersTotaal_8": "%"}, names=codes)
     assert _cell(v, "aandeel_westers", "WK099901").value == pytest.approx(whole, rel=1e-9, abs=1e-9)
+
+
+def test_catalogue_check_reports_units_that_forbid_an_aggregation():
+    from wijkkompas.catalogue.catalogue import match_year
+    from wijkkompas.catalogue.check import aggregation_unit_problems
+
+    keys = [KeyInfo("AantalInwoners_5", unit="aantal"), KeyInfo("PercentageWerknemers_75", unit="%"),
+            KeyInfo("WerkzameBeroepsbevolking_76", unit="%"), KeyInfo("HuishoudensTotaal_29", unit="aantal"),
+            KeyInfo("GemiddeldeHuishoudensgrootte_33", unit="aantal")]  # fmt: skip
+    problems = aggregation_unit_problems(match_year(load_catalogue(), keys), keys)
+    assert problems == ["werknemers: gewicht WerkzameBeroepsbevolking_76 heeft eenheid '%', geen aantal"]
+
+
+@pytest.mark.shared_data
+def test_real_2024_weights_denominators_counts_and_areas_are_counts(shared_data):
+    """Against CBS's own 2024 metadata: every key a wijk value is built from is a count (or hectares)."""
+    import json
+
+    from wijkkompas.catalogue.catalogue import keyinfos_from_properties, match_year
+    from wijkkompas.catalogue.check import aggregation_unit_problems
+
+    props = json.loads((shared_data / "kwb/2024/85984NED_DataProperties.json").read_text(encoding="utf-8"))
+    keys = keyinfos_from_properties(props)
+    matches = match_year(load_catalogue(), keys)
+    assert len(matches) >= 60
+    assert aggregation_unit_problems(matches, keys) == []
