@@ -48,3 +48,22 @@ def test_map_year_caption():
     assert map_year_caption([2024], 2024) == "Kaartgrenzen 2024."
     assert map_year_caption([2023, 2024], 2024).startswith("Kaartgrenzen 2023, 2024, cijfers van 2024")
     assert map_year_caption([], 2024) == ""
+
+
+def _captions(at) -> str:
+    return "\n".join(str(c.value) for c in at.caption)
+
+
+def test_scores_and_kaart_print_the_map_year_beside_the_map(app_test, tiny_store_dir, tmp_path):
+    """Teststad has maps of 2023 and 2024: figures of 2024 are drawn on the 2024 map, and it says so."""
+    import shutil
+
+    from tests.apptest_helpers import assert_clean
+
+    data = shutil.copytree(tiny_store_dir, tmp_path / "data")  # the Scores page may write its definitions
+    at = app_test(data, page="pages/scores.py", query={"score": "veerkracht", "gemeente": "GM0999", "jaar": "2024"})
+    assert_clean(at)
+    assert "Kaartgrenzen 2024." in _captions(at)
+    at = app_test(data, page="pages/kaart.py", query={"gemeente": "GM0999", "jaar": "2024", "indicator": "inwoners"})
+    assert_clean(at)
+    assert "kaartgrenzen CBS/Kadaster 2024" in _captions(at)
