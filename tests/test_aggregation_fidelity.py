@@ -71,6 +71,6 @@ def test_density_without_land_area_is_not_computed_rather_than_averaged(computed
     densities, which is wrong, so it is 'niet te berekenen' — never a number."""
     values, _ = computed_2024
     d = values[(values["indicator"] == "bevolkingsdichtheid") & (values["level"] != "buurt")]
-    assert len(d) > 3000
+    assert len(d) > 2500  # the wijken (and gemeenten) whose buurten all have a density
     assert (d["status"] == STATUS_NOT_COMPUTABLE).all()
     assert d["value"].isna().all()

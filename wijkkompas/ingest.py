@@ -280,8 +280,8 @@ def aggregate_buurten(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Aggregate buurt rows `bu` (columns = CBS keys) to the parents in `groups`.
 
-    Returns (values, status) per parent and key; status is "computed", "not_computable" or "" (no
-    value: some buurt lacks a figure). A parent is computed only when *every* buurt CBS lists for it
+    Returns (values, status) per parent and key; status is "computed", "not_computable" (every buurt
+    has a figure, but the rule lacks its denominator) or "" (no value: some buurt lacks a figure). A parent is computed only when *every* buurt CBS lists for it
     has what the rule needs (`expected` buurten per parent): a sum over part of a wijk would be a
     wrong number that looks right. In a weighted mean a buurt whose weight is 0 adds nothing, so it
     may lack the value (CBS publishes no household size for a buurt without households).
@@ -314,8 +314,8 @@ def aggregate_buurten(
             den = a.groupby(groups).sum(min_count=1).reindex(index)
             value = (num / den * rule.scale).where(den > 0)
             ok = complete(usable)
-        else:  # not computable: mark the parents whose buurten have a value, compute nothing
-            has = vals.notna().groupby(groups).any().reindex(index).fillna(False).astype(bool)
+        else:  # not computable: mark the parents that *would* be computed (every buurt has a value)
+            has = complete(vals.notna()).to_numpy()
             values[key] = pd.Series(np.nan, index=index)
             status[key] = pd.Series(np.where(has, "not_computable", ""), index=index)
             continue
