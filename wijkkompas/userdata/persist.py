@@ -197,14 +197,17 @@ def _aggregate(frame: pd.DataFrame, meta: IndicatorMeta, analysis: Analysis, wei
             )
             res.loc[res["status"] == STATUS_INCOMPLETE, "value"] = np.nan
             res["year"] = int(year)
+            res["n"] = g.groupby(key).size().reindex(agg.index).to_numpy()
             res = res[[(int(year), c) not in given for c in res["region_code"].tolist()]]
             out.append(res)
     if not out:
         return frame.iloc[0:0]
     agg = pd.concat(out, ignore_index=True)
-    agg["source_key"] = (
-        ("som" if meta.aggregate == "sum" else "gewogen gemiddelde") + " van buurten: " + frame["source_key"].iloc[0]
-    )
+    how = "som" if meta.aggregate == "sum" else "gewogen gemiddelde (gewicht inwoners)"
+    # Says how and from how many buurten, like the CBS figures ("som van 3 buurten: ...").
+    agg["source_key"] = [
+        f"{how} van {n} buurt{'en' if n != 1 else ''}: {frame['source_key'].iloc[0]}" for n in agg.pop("n").astype(int)
+    ]
     return agg
 
 
