@@ -293,3 +293,35 @@ def test_real_2024_weights_denominators_counts_and_areas_are_counts(shared_data)
     matches = match_year(load_catalogue(), keys)
     assert len(matches) >= 60
     assert aggregation_unit_problems(matches, keys) == []
+
+
+@st.composite
+def _split_households_and_land(draw):
+    n = draw(st.integers(1, 6))
+    households = draw(st.lists(st.integers(1, 2000), min_size=n, max_size=n))
+    persons = [h + draw(st.integers(0, 3 * h)) for h in households]
+    land = draw(st.lists(st.integers(1, 900), min_size=n, max_size=n))
+    return households, persons, land
+
+
+@settings(max_examples=30, deadline=None)
+@given(_split_households_and_land())
+def test_any_split_gives_the_household_size_and_density_of_the_whole(split):
+    """Average and density of the whole wijk, however it is cut into buurten (exact buurt figures)."""
+    households, persons, land = split
+    codes = [f"BU099901{i:02d}" for i in range(len(households))]
+    rows = {
+        c: {
+            "HuishoudensTotaal_29": h,
+            "GemiddeldeHuishoudensgrootte_33": p / h,
+            "AantalInwoners_5": p,
+            "OppervlakteLand_123": a,
+            "Bevolkingsdichtheid_34": p / a * 100,
+        }
+        for c, h, p, a in zip(codes, households, persons, land, strict=True)
+    }
+    v = _values(rows, names=codes)
+    size = _cell(v, "gemiddelde_huishoudensgrootte", "WK099901").value
+    assert size == pytest.approx(sum(persons) / sum(households), rel=1e-9)
+    density = _cell(v, "bevolkingsdichtheid", "WK099901").value
+    assert density == pytest.approx(sum(persons) / sum(land) * 100, rel=1e-12)
