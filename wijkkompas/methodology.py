@@ -470,6 +470,8 @@ def indicator_markdown(table: pd.DataFrame) -> dict[str, str]:
                 line += f"  \n  Per jaar: {_md(row['Sleutel per jaar (geladen)'])}"
             if row["Let op"]:
                 line += f"  \n  *Let op:* {_md(row['Let op'])}"
+            if row.get("Wijk uit buurten"):
+                line += f"  \n  Wijkcijfer uit buurten: {_md(row['Wijk uit buurten'])}"
             lines.append(line)
         out[str(theme)] = "\n".join(lines)
     return out
