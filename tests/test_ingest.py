@@ -76,7 +76,7 @@ def test_wijk_is_computed_only_from_a_complete_set_of_buurten(tmp_path, tiny_sou
     centrum = v[(v.region_code == "WK099901") & (v.indicator == "inwoners")].iloc[0]
     assert centrum.value == 1200 + 800 + 300
     assert centrum.status == "berekend uit buurten"
-    assert centrum.source_key.startswith("som van buurten")
+    assert centrum.source_key == "som van 3 buurten: AantalInwoners_5"
     noord = v[(v.region_code == "WK099902") & (v.indicator == "inwoners")]
     assert noord.empty  # one buurt unknown: no wijk total rather than a wrong one
 

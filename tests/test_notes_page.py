@@ -82,7 +82,7 @@ def test_an_empty_note_gives_a_dutch_message_and_saves_nothing(app_test, tiny_st
     at.text_input(key=K + "add_role").input("wijkmanager")
     next(b for b in at.button if b.label == "Notitie opslaan").click()
     at.run()
-    assert not at.exception
+    assert_clean(at)
     assert any("De notitie is leeg" in w.value for w in at.warning)
     assert len(list_notes(tiny_store)) == 0
 
