@@ -59,6 +59,20 @@ def _label(catalogue: Catalogue, ident: str, per: int) -> str:
     return f"{label} (per {per:,} inwoners)".replace(",", ".") if per else label
 
 
+def _positions(column: pd.Series, targets) -> np.ndarray:
+    """Position of each row's value in `targets` (−1 when absent), hashing only the distinct values."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    where = pd.Index(list(targets)).get_indexer(np.asarray(uniques, dtype=object))
+    out = np.where(codes >= 0, where[np.maximum(codes, 0)], -1) if len(codes) else codes
+    return np.asarray(out, dtype=np.int64)
+
+
+def _decoded(column: pd.Series, keep: np.ndarray) -> np.ndarray:
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    u = np.append(np.asarray(uniques, dtype=object), None)
+    return u[codes[keep]]
+
+
 class _Matrix:
     """region × indicator for one year and level, as plain numpy (a later row for the same pair wins)."""
 
@@ -73,18 +87,25 @@ class _Matrix:
         self.key = np.full((n, k), "", dtype=object)
         if not len(rows) or not n:
             return
-        r = pd.Index(codes).get_indexer(rows["region_code"].to_numpy(dtype=object))
-        c = pd.Index(list(ids)).get_indexer(rows["indicator"].to_numpy(dtype=object))
+        # Factorise first and map only the uniques: converting millions of Arrow strings to Python objects was
+        # most of the time for a national year.
+        r = _positions(rows["region_code"], codes)
+        c = _positions(rows["indicator"], list(ids))
         ok = (r >= 0) & (c >= 0)
         r, c = r[ok], c[ok]
         v = rows["value"].to_numpy(dtype=float)[ok]
-        st = rows["status"].to_numpy(dtype=object)[ok] if "status" in rows else np.full(len(r), "", object)
         self.value[r, c] = v
-        self.status[r, c] = np.where(np.isnan(v), np.where(pd.isna(st), "geen cijfer", st), "")
+        miss = np.isnan(v)
+        if "status" in rows and miss.any():
+            st = _decoded(rows["status"], ok)[miss]
+            self.status[r[miss], c[miss]] = np.where(pd.isna(st), "geen cijfer", st)
+        else:
+            self.status[r[miss], c[miss]] = "geen cijfer"
+        self.status[r[~miss], c[~miss]] = ""
         if "source_table" in rows:
-            self.table[r, c] = rows["source_table"].to_numpy(dtype=object)[ok]
+            self.table[r, c] = _decoded(rows["source_table"], ok)
         if "source_key" in rows:
-            self.key[r, c] = rows["source_key"].to_numpy(dtype=object)[ok]
+            self.key[r, c] = _decoded(rows["source_key"], ok)
 
     def keyed(self, keys: Sequence[tuple[str, int]], ids: Sequence[str]) -> tuple[np.ndarray, ...]:
         """Columns per (indicator, per_inwoners): counts become rates per `per` inwoners."""
@@ -191,19 +212,30 @@ def compute_kompas(
     region_rows = regions[(regions["year"] == year) & (regions["level"] == level) & regions["gemeente_code"].isin(gemeenten)]
     region_rows = region_rows.drop_duplicates("region_code").sort_values(["gemeente_code", "region_code"])
     codes = region_rows["region_code"].to_numpy(dtype=object)
-    extra = np.setdiff1d(np.asarray(pd.unique(now["region_code"]), dtype=object), codes)
-    if len(extra):  # a value row for a code the regions table does not list still shows
-        codes = np.concatenate([codes, np.sort(extra)])
+    # A value row for a code the regions table does not list still shows (hash-based: np.setdiff1d on objects
+    # sorts and took seconds for the country).
+    extra = pd.Index(pd.unique(now["region_code"])).difference(pd.Index(codes))
+    if len(extra):
+        codes = np.concatenate([codes, np.asarray(extra, dtype=object)])
     m_now = _Matrix(now, ids, codes)
     value, status, table, skey, inwoners = m_now.keyed(keys, ids)
     n, k = value.shape
 
-    names = dict(zip(region_rows["region_code"], region_rows["region_name"], strict=True))
-    first = now.drop_duplicates("region_code").set_index("region_code")
+    names = pd.Series(region_rows["region_name"].to_numpy(dtype=object), index=region_rows["region_code"].to_numpy(dtype=object))
+    if len(extra):
+        more = now[now["region_code"].isin(list(extra))].drop_duplicates("region_code")
+        names = pd.concat([names, pd.Series(more["region_name"].to_numpy(dtype=object), index=more["region_code"].to_numpy(dtype=object))])
+    reg_gm = pd.Series(region_rows["gemeente_code"].to_numpy(dtype=object), index=region_rows["region_code"].to_numpy(dtype=object))
+    gm_of = reg_gm.reindex(codes).to_numpy(dtype=object)
+    missing_gm = pd.isna(gm_of)
+    if missing_gm.any():
+        gm_of[missing_gm] = ["GM" + str(c)[2:6] for c in codes[missing_gm]]
+    name_of = names.reindex(codes).to_numpy(dtype=object)
+    name_of = np.where(pd.isna(name_of), codes, name_of)
     reg = pd.DataFrame({
         "region_code": codes,
-        "region_name": [names.get(c) or (first["region_name"].get(c) if c in first.index else c) or c for c in codes],
-        "gemeente_code": [("GM" + c[2:6]) if isinstance(c, str) and len(c) >= 6 else "" for c in codes],
+        "region_name": name_of,
+        "gemeente_code": gm_of,
         "wijk_code": region_rows.set_index("region_code")["wijk_code"].reindex(codes).to_numpy(dtype=object),
     })  # fmt: skip
     excluded = np.isfinite(inwoners) & (inwoners < d.min_inwoners) if d.min_inwoners else np.zeros(n, bool)
