@@ -316,7 +316,10 @@ def cell_detail(view: KompasView, region: str, theme: str) -> None:
         )
     st.dataframe(evidence_frame(view, region, theme), hide_index=True, width="stretch")
     st.caption(f"{t.description} Herkomst van de cijfers in dit thema: {t.origin}.")
-    st.markdown(f"[Wijkprofiel van {esc(cell.region_name)} openen]({page_url('wijkprofiel', gemeente=g, regio=region)})")
+    from wijkkompas.ui.navigation import ROOT
+
+    st.page_link(str(ROOT / "pages" / "wijkprofiel.py"), label=f"Wijkprofiel van {cell.region_name} openen",
+                 icon=":material/description:", query_params={"gemeente": g, "regio": region})  # fmt: skip
     notes_hook(region, cell.region_name, theme)
 
 
