@@ -81,3 +81,22 @@ def test_signalen_twente(twente_store_dir, capsys):
     assert main(["--data-dir", str(twente_store_dir), "signalen", "--gemeente", "GM0164", "--van", "2017",
                  "--tot", "2024"]) == 0  # fmt: skip
     assert "signalen tussen 2017 en 2024" in capsys.readouterr().out
+
+
+def test_kompas_slide(tiny_store):
+    from wijkkompas.presentation.model import Presentation, from_json_bytes, make_slide, to_json_bytes
+    from wijkkompas.presentation.slides import render_slides
+
+    slide = make_slide("kompas", "Kompas Teststad", gemeenten=["GM0999"], jaar=2024, niveau="buurt")
+    pres = from_json_bytes(to_json_bytes(Presentation("Raad", (slide,))))
+    assert pres.slides[0] == slide and slide.summary({"GM0999": "Teststad"}).startswith("kompas per buurt")
+    tiny_store.pin()
+    drawn = render_slides(tiny_store, pres)[0]
+    assert not drawn.notice, drawn.notice
+    assert "Stationsbuurt" in drawn.body and "urgent" in drawn.body
+    assert "&lt;b&gt;Bloemwijk&lt;/b&gt;" in drawn.body and "<b>Bloemwijk" not in drawn.body
+    assert "85984NED" in drawn.source or "CBS" in drawn.source
+    # wijk level of Teststad: two wijken have no spread, so the slide says why instead of showing empty cells
+    thin = make_slide("kompas", "Kompas wijken", gemeenten=["GM0999"], jaar=2024, niveau="wijk")
+    out = render_slides(tiny_store, Presentation("Raad", (thin,)))[0]
+    assert "te weinig cijfers" in out.notice
