@@ -26,15 +26,22 @@ def test_kompas_cell_profile_walk(running_app, browser, tiny_store_dir):
     assert "Kompas 2024" in body and "Klassen:" in body
     screenshot(page, "kompas")
 
-    # Open a cell with the pickers below the matrix (the same state a click in the grid sets; the grid draws on a
-    # canvas, so a click by pixel position would test the grid library rather than the kompas).
+    # Click a cell in the grid (glide-data-grid draws on a canvas: by position; the Sociaal cell of the first row,
+    # Stationsbuurt, which has the most urgent themes): its evidence opens and the cell is in the link.
+    box = page.locator(GRID).first.bounding_box()
+    page.mouse.click(box["x"] + 375, box["y"] + 35 + 17)
+    page.wait_for_selector("text=Stationsbuurt · Sociale woonomgeving", timeout=30_000)
+    wait_for_app(page, timeout=60_000)
+    assert "regio=BU09990102" in page.url and "thema=sociaal" in page.url
+    # The pickers below the matrix open another cell (keyboard users; a grid selection does not block them).
     page.locator("[data-testid='stSelectbox']").filter(has_text="Gebied").first.click()
-    page.get_by_role("option", name="Stationsbuurt (BU09990102)").click()
+    page.get_by_role("option", name="Oude Markt (BU09990101)").click()
+    page.wait_for_selector("text=Oude Markt · Sociale woonomgeving", timeout=30_000)
     page.wait_for_selector("text=Wijkprofiel van", timeout=30_000)
     wait_for_app(page, timeout=60_000)
     assert_no_exception(page)
     body = page.inner_text("body")
-    assert "De cijfers achter een cel" in body and "Stationsbuurt · Fysieke woonomgeving" in body
+    assert "De cijfers achter een cel" in body and "Oude Markt · Sociale woonomgeving" in body
     assert page.locator(GRID).count() == 2  # the matrix and the evidence table
     assert "regio=" in page.url  # the open cell is in the link
     screenshot(page, "kompas_cel")

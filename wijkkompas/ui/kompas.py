@@ -249,7 +249,9 @@ def pick_cell(view: KompasView, c: Choices, clicked: tuple[str | None, str | Non
     names = dict(zip(view.regions["region_code"], view.regions["region_name"], strict=True))
     theme_ids = list(view.theme_ids)
     region, theme = clicked
-    if region and region in codes:
+    # A grid selection stays selected on every rerun: apply it only when it changes, so the pickers still work.
+    if region and region in codes and st.session_state.get("kp_last_click") != clicked:
+        st.session_state["kp_last_click"] = clicked
         st.session_state["kp_cell_region"] = region
         if theme:
             st.session_state["kp_cell_theme"] = theme
