@@ -22,6 +22,13 @@ def test_matrix_and_cell_from_url(app_test, tiny_store_dir):
     evidence = frames[1]
     assert "Cijfer" in evidence.columns and "Bron" in evidence.columns
     assert at.query_params["regio"] == ["BU09990102"] or at.query_params["regio"] == "BU09990102"
+    # default sort: most urgent themes first (Stationsbuurt has two)
+    assert matrix["Gebied"].iloc[0] == "Stationsbuurt" and matrix["Urgent"].iloc[0] == matrix["Urgent"].max()
+    # the raad's PDF from the page
+    at.button[0].click().run() if at.button else None
+    assert_clean(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download PDF" in labels
 
 
 def test_sort_filter_reference(app_test, tiny_store_dir):
@@ -43,6 +50,14 @@ def test_signalen(app_test, tiny_store_dir):
     assert_clean(at)
     body = texts(at, "caption") + texts(at, "success") + texts(at, "markdown")
     assert "Een signaal" in body
+    # a shared link to one signal opens it
+    at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999", "jaar": "2024", "weergave": "signalen",
+                                                   "van": "2023", "tot": "2024", "niveau": "buurt",
+                                                   "regio": "BU09990102", "thema": "veerkracht"})  # fmt: skip
+    assert_clean(at)
+    opened = [e for e in at.expander if "Stationsbuurt" in e.label and "Veerkracht" in e.label]
+    assert opened and opened[0].proto.expanded
+    assert "Link naar dit signaal" in texts(at, "markdown")
 
 
 def test_twente_thin_data(app_test, twente_store_dir):

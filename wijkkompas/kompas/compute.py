@@ -51,6 +51,7 @@ from wijkkompas.sources.errors import SourceError
 MIN_PEERS = 3
 _EPS = 1e-12
 NOT_LOADED = "niet in de geladen gegevens"
+_NOW_COLUMNS = ["region_code", "region_name", "indicator", "value", "status", "source_table", "source_key"]
 
 
 def _label(catalogue: Catalogue, ident: str, per: int) -> str:
@@ -65,6 +66,13 @@ def _positions(column: pd.Series, targets) -> np.ndarray:
     where = pd.Index(list(targets)).get_indexer(np.asarray(uniques, dtype=object))
     out = np.where(codes >= 0, where[np.maximum(codes, 0)], -1) if len(codes) else codes
     return np.asarray(out, dtype=np.int64)
+
+
+def _member(column: pd.Series, allowed) -> np.ndarray:
+    """column.isin(allowed) via the distinct values (a national table has millions of rows, few distinct values)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    ok = pd.Index(np.asarray(uniques, dtype=object)).isin(list(allowed))
+    return np.where(codes >= 0, ok[np.maximum(codes, 0)], False) if len(codes) else np.zeros(0, dtype=bool)
 
 
 def _decoded(column: pd.Series, keep: np.ndarray) -> np.ndarray:
@@ -204,11 +212,19 @@ def compute_kompas(
     ids = list(dict.fromkeys([i for i, _p in keys] + ["inwoners"]))
     labels = {(i, p): _label(catalogue, i, p) for i, p in keys}
 
-    in_ids = values["indicator"].isin(ids).to_numpy()
+    in_ids = _member(values["indicator"], ids)
     yr = values["year"].to_numpy()
-    lv = values["level"].to_numpy(dtype=object)
-    gm = values["gemeente_code"].isin(list(gemeenten)).to_numpy()
-    now = values[in_ids & (yr == year) & (lv == level) & gm]
+    lv_codes, lv_uniques = pd.factorize(values["level"])
+    lv_names = np.asarray(lv_uniques, dtype=object)
+
+    def at_level(name: str) -> np.ndarray:
+        hit = np.nonzero(lv_names == name)[0]
+        return lv_codes == hit[0] if len(hit) else np.zeros(len(values), dtype=bool)
+
+    lv_level, lv_gemeente, lv_nl = at_level(level), at_level("gemeente"), at_level("nederland")
+    gm = _member(values["gemeente_code"], gemeenten)
+    # Take only the columns each step reads: masking a national table costs per column.
+    now = values.loc[in_ids & (yr == year) & lv_level & gm, _NOW_COLUMNS]
     region_rows = regions[(regions["year"] == year) & (regions["level"] == level) & regions["gemeente_code"].isin(gemeenten)]
     region_rows = region_rows.drop_duplicates("region_code").sort_values(["gemeente_code", "region_code"])
     codes = region_rows["region_code"].to_numpy(dtype=object)
@@ -248,7 +264,7 @@ def compute_kompas(
     if reference == "gemeente":
         groups, uniq = pd.factorize(reg["gemeente_code"].to_numpy(dtype=object))
         count, mean, std = _group_stats(pool, groups, max(len(uniq), 1))
-        gm_rows = values[in_ids & (yr == year) & (lv == "gemeente") & gm]
+        gm_rows = values[in_ids & (yr == year) & lv_gemeente & gm]
         gval, *_ = _Matrix(gm_rows, ids, np.asarray(uniq, dtype=object)).keyed(keys, ids)
         own = gval[groups]
         ref = np.where(np.isfinite(own), own, mean[groups])
@@ -261,7 +277,7 @@ def compute_kompas(
         if reference == "selectie":
             ref, ref_kind = mean[groups], np.where(np.isfinite(mean[groups]), "selectie", "")
         else:
-            nl_rows = values[in_ids & (yr == year) & (lv == "nederland")]
+            nl_rows = values[in_ids & (yr == year) & lv_nl]
             nl_codes = np.asarray(pd.unique(nl_rows["region_code"])[:1], dtype=object)
             if len(nl_codes):
                 nval, *_ = _Matrix(nl_rows, ids, nl_codes).keyed(keys, ids)
@@ -278,12 +294,12 @@ def compute_kompas(
     z[excluded, :] = np.nan
 
     # Previous comparable year, for the trend.
-    loaded = sorted({int(y) for y in values.loc[values["level"] == level, "year"].unique()})
+    loaded = sorted({int(y) for y in np.unique(yr[lv_level])})
     y0 = compare_year if compare_year is not None else (previous_year(values, year, level) if trend else None)
     prev = np.full((n, k), np.nan)
     same = np.zeros(n, dtype=bool)
     if y0 is not None:
-        before = values[in_ids & (yr == y0) & (lv == level) & gm]
+        before = values.loc[in_ids & (yr == y0) & lv_level & gm, ["region_code", "indicator", "value"]]
         prev, *_ = _Matrix(before, ids, codes).keyed(keys, ids)
         same = comparable(regions, codes, level, y0, year, sorted(set(loaded) | {y0, year}))
         prev[~same, :] = np.nan
@@ -332,8 +348,8 @@ def compute_kompas(
             trend_code[:, t] = np.where(tok, code, np.where(~same & ~excluded, TREND_BREAK, TREND_THIN))
             trend_value[:, t] = np.where(tok, tv, np.nan)
 
-    src = values.loc[in_ids & (yr == year) & gm, "source_table"].dropna().astype(str)
-    sources = tuple((year, s) for s in sorted(set(src) - {""}))
+    src = pd.unique(values.loc[in_ids & (yr == year) & gm, "source_table"].dropna())
+    sources = tuple((year, str(s)) for s in sorted({str(x) for x in src} - {""}))
     return KompasView(
         definition=d, themes=themes, gemeenten=gemeenten, year=int(year), level=level, reference=reference,
         previous_year=y0, regions=reg, deviation=deviation, band=band, reason=reason, n_used=n_used,
