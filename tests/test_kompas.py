@@ -258,3 +258,27 @@ def test_twente_thin_data_never_invents(twente_store_dir):
         assert (old.band[:, inkomen] != "").any()  # 2017 has inkomen per inwoner and sociaal minimum
         ok = old.band != ""
         assert (old.n_used[ok] >= 2).all()
+
+
+def test_too_few_regions_says_so(definition):
+    values, regions = _frames()
+    keep = ["GM0001", "WK000101", "WK000102"]
+    values, regions = values[values["region_code"].isin(keep)], regions[regions["region_code"].isin(keep)]
+    view = compute_kompas(values, regions, load_catalogue(), ["GM0001"], 2024, "wijk", definition=definition)
+    assert (view.band == "").all()
+    assert set(view.reason.ravel()) == {"te weinig gebieden om mee te vergelijken"}
+
+
+def test_upload_with_direction_joins_its_theme(definition):
+    from wijkkompas.catalogue.catalogue import Indicator
+
+    cat = load_catalogue().with_extra([
+        Indicator(id="eigen.meldingen", label="Meldingen", unit="per 1 000 inwoners", theme="inkomen",
+                  better="lower_is_better", definition="test", origin="eigen"),
+        Indicator(id="eigen.neutraal", label="Neutraal", unit="%", theme="inkomen", better="neutral",
+                  definition="test", origin="eigen"),
+    ])  # fmt: skip
+    theme = {t.id: t for t in definition.resolve(cat)}["inkomen"]
+    ids = [i.id for i in theme.indicators]
+    assert "eigen.meldingen" in ids and "eigen.neutraal" not in ids
+    assert "eigen.meldingen" in [i.id for i in {t.id: t for t in default_definition().resolve(cat)}["inkomen"].indicators]

@@ -37,6 +37,7 @@ from wijkkompas.kompas.definitions import (
     default_definition,
 )
 from wijkkompas.kompas.model import (
+    NO_PEERS,
     TOO_SMALL,
     TREND_BETTER,
     TREND_BREAK,
@@ -338,7 +339,10 @@ def compute_kompas(
             [~ok, x <= b.urgent, x <= b.aandacht, x >= b.gunstig], ["", "urgent", "aandacht", "gunstig"],
             default="rond het gemiddelde",
         )
-        reason[:, t] = np.where(ok, "", np.where(excluded, TOO_SMALL, INSUFFICIENT))
+        # Figures there, but nothing to compare them with (fewer than MIN_PEERS regions or no spread): say so.
+        spread_fail = (np.isfinite(value[:, cols]) & np.isfinite(ref[:, cols]) & ~spread_ok[:, cols]).sum(axis=1)
+        no_peers = (used < need) & (used + spread_fail >= need)
+        reason[:, t] = np.where(ok, "", np.where(excluded, TOO_SMALL, np.where(no_peers, NO_PEERS, INSUFFICIENT)))
         if y0 is not None:
             sc = np.clip(change[:, cols] * signs, -d.clip, d.clip)
             tv, both = _weighted(sc, weights)

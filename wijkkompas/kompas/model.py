@@ -29,6 +29,7 @@ TREND_TEXT = {
 }
 BAND_SHORT = {"urgent": "urgent", "aandacht": "aandacht", "rond het gemiddelde": "rond gem.", "gunstig": "gunstig"}
 TOO_SMALL = "te weinig inwoners"
+NO_PEERS = "te weinig gebieden om mee te vergelijken"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ import streamlit as st
 from wijkkompas.exporting import to_csv_bytes
 from wijkkompas.formatting import esc, missing_text, nl_number, source_label
 from wijkkompas.kompas import REFERENCES, compute_kompas, default_definition
-from wijkkompas.kompas.model import BAND_SHORT, TREND_TEXT, KompasView
+from wijkkompas.kompas.compute import MIN_PEERS
+from wijkkompas.kompas.model import BAND_SHORT, NO_PEERS, TOO_SMALL, TREND_TEXT, KompasView
 from wijkkompas.kompas.signalen import signal_frame, signalen
 from wijkkompas.ui import context, selection
 from wijkkompas.ui.guard import UserMessage
@@ -141,6 +142,15 @@ def summary(view: KompasView) -> None:
         f"{len(view.regions)} {LEVELS[view.level].lower()} in {view.year}, vergeleken met {ref}.{prev} "
         "Tussen haakjes: hoeveel cijfers het oordeel dragen (van de cijfers die dit jaar bestaan)."
     )
+    if (view.reason == NO_PEERS).any():
+        per = view.regions.groupby("gemeente_code")["region_code"].count()
+        few = [selection.gemeente_names().get(g, g) for g, n in per.items() if n < MIN_PEERS]
+        if few and view.reference == "gemeente":
+            st.info(
+                f"{', '.join(esc(x) for x in few)}: minder dan {MIN_PEERS} {LEVELS[view.level].lower()}, dus niets om mee "
+                "te vergelijken binnen de gemeente. Kies Buurten, of bij 'Vergelijken met' de gekozen gemeenten samen.",
+                icon=":material/info:",
+            )
     thin = view.theme_summary()
     empty = thin[thin["with_band"] == 0]
     if len(empty):
@@ -169,7 +179,8 @@ def matrix_frame(view: KompasView, c: Choices) -> pd.DataFrame:
                 arrow = {"beter": " ↑", "slechter": " ↓", "gelijk": " →", "breuk": " ⇆"}.get(view.trend[r, t], "")
                 texts.append(f"{BAND_SHORT[band]}{arrow} ({count})")
             else:
-                texts.append(f"{'te klein' if view.reason[r, t] == 'te weinig inwoners' else 'onvoldoende'} ({count})")
+                word = {TOO_SMALL: "te klein", NO_PEERS: "geen vergelijking"}.get(view.reason[r, t], "onvoldoende")
+                texts.append(f"{word} ({count})")
         out[theme.short] = texts
     out["Profiel"] = [page_url("wijkprofiel", gemeente=g, regio=code)
                       for code, g in zip(reg["region_code"], reg["gemeente_code"], strict=True)]  # fmt: skip
@@ -307,6 +318,9 @@ def cell_detail(view: KompasView, region: str, theme: str) -> None:
             f"{REFERENCES[view.reference]}); {trend}. Gedragen door {cell.n_used} van de {cell.n_available} cijfers "
             f"die in {view.year} bestaan ({cell.n_defined} in het thema)."
         )
+    elif cell.reason == NO_PEERS:
+        st.markdown(f"**Geen vergelijking mogelijk**: er zijn cijfers, maar minder dan {MIN_PEERS} gebieden (of geen "
+                    "verschillen) om ze mee te vergelijken.")  # fmt: skip
     else:
         need = max(min(view.definition.min_indicators, cell.n_defined), 1)
         st.markdown(
@@ -316,7 +330,11 @@ def cell_detail(view: KompasView, region: str, theme: str) -> None:
             else f"**Te weinig inwoners** (minder dan {view.definition.min_inwoners}): de cijfers staan hieronder, "
             "maar het kompas geeft geen oordeel."
         )
-    st.dataframe(evidence_frame(view, region, theme), hide_index=True, width="stretch")
+    if t.indicators:
+        st.dataframe(evidence_frame(view, region, theme), hide_index=True, width="stretch")
+    else:
+        st.info("Dit thema heeft nog geen cijfers. Cijfers met een richting (hoger of lager is beter) en dit thema "
+                "komen hier vanzelf bij, ook eigen gegevens.", icon=":material/info:")  # fmt: skip
     st.caption(f"{t.description} Herkomst van de cijfers in dit thema: {t.origin}.")
     from wijkkompas.ui.navigation import ROOT
 
