@@ -282,3 +282,16 @@ def test_upload_with_direction_joins_its_theme(definition):
     ids = [i.id for i in theme.indicators]
     assert "eigen.meldingen" in ids and "eigen.neutraal" not in ids
     assert "eigen.meldingen" in [i.id for i in {t.id: t for t in default_definition().resolve(cat)}["inkomen"].indicators]
+
+
+def test_signalen_say_what_could_not_be_compared(definition):
+    from wijkkompas.kompas.signalen import signalen_report
+
+    values, regions = _frames()
+    found, covered, uncovered = signalen_report(values, regions, load_catalogue(), ["GM0001"], 2023, 2024, ["wijk"],
+                                                definition=definition)  # fmt: skip
+    assert covered == ["Inkomen"] and uncovered == []
+    values = values[~values["indicator"].isin(["laag_inkomen", "inkomen_per_inwoner"]) | (values["year"] == 2024)]
+    found, covered, uncovered = signalen_report(values, regions, load_catalogue(), ["GM0001"], 2023, 2024, ["wijk"],
+                                                definition=definition)  # fmt: skip
+    assert found == [] and covered == [] and uncovered == ["Inkomen"]

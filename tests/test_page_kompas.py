@@ -70,3 +70,6 @@ def test_twente_thin_data(app_test, twente_store_dir):
     at = app_test(twente_store_dir, page=PAGE, query={"gemeente": "GM0164", "jaar": "2024", "weergave": "signalen",
                                                       "van": "2017", "tot": "2024"})  # fmt: skip
     assert_clean(at)
+    # 2024 has no theme figures: 'no signal' must not read as 'all is well'
+    assert "Niet te vergelijken" in texts(at, "info")
+    assert not texts(at, "success")

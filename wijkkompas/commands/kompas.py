@@ -83,8 +83,11 @@ def run_signalen(args) -> int:
 
     store = Store(args.data_dir)
     levels = ("wijk", "buurt") if args.level == "beide" else (args.level,)
-    found = signalen_from_store(store, _gemeenten(args), args.van, args.tot, levels, reference=args.reference)
+    found, _covered, uncovered = signalen_from_store(store, _gemeenten(args), args.van, args.tot, levels,
+                                                     reference=args.reference, report=True)  # fmt: skip
     print(f"{len(found)} signalen tussen {args.van} en {args.tot}.")
+    if uncovered:
+        print(f"Niet te vergelijken (geen cijfers in beide jaren): {', '.join(uncovered)}.")
     for s in found:
         worse = [e for e in s.evidence if e.worse]
         detail = "; ".join(f"{e.label} {nl_number(e.before, 1)} → {nl_number(e.after, 1)}" for e in worse)

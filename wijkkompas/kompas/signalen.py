@@ -83,6 +83,24 @@ def signalen(
     definition: KompasDefinition | None = None,
 ) -> list[Signal]:
     """Every signal for the chosen gemeenten between `van` and `tot`, sorted (most worse indicators first)."""
+    return signalen_report(values, regions, catalogue, gemeenten, van, tot, levels, reference=reference,
+                           definition=definition)[0]  # fmt: skip
+
+
+def signalen_report(
+    values: pd.DataFrame,
+    regions: pd.DataFrame,
+    catalogue: Catalogue,
+    gemeenten: Sequence[str],
+    van: int,
+    tot: int,
+    levels: Sequence[str] = ("wijk", "buurt"),
+    *,
+    reference: str | None = None,
+    definition: KompasDefinition | None = None,
+) -> tuple[list[Signal], list[str], list[str]]:
+    """The signals, and which themes could be compared at all (some indicator known in both years for a region
+    that kept its code) and which not: "no signal" only means something for the first list."""
     d = definition or default_definition()
     if van >= tot:
         raise SourceError(f"Het beginjaar ({van}) moet vóór het eindjaar ({tot}) liggen.")
@@ -92,6 +110,8 @@ def signalen(
             raise SourceError(f"Er zijn geen cijfers van {y} geladen (wel: {', '.join(map(str, loaded)) or 'geen'}).")
     rules = d.signalen
     out: list[Signal] = []
+    covered: dict[str, str] = {}
+    uncovered: dict[str, str] = {}
     for level in levels:
         if not ((values["level"] == level) & (values["year"] == tot)).any():
             continue
@@ -115,6 +135,7 @@ def signalen(
             cols = np.array([after.column_keys.index((i.id, i.per_inwoners)) for i in theme.indicators])
             signs = np.array([i.sign for i in theme.indicators])
             signed = delta[:, cols] * signs
+            (covered if np.isfinite(signed).any() else uncovered)[theme.id] = theme.label
             limit = np.maximum(rules.factor * usual[cols], 1e-9)
             worse = np.isfinite(signed) & (signed < -limit)
             n_worse = worse.sum(axis=1)
@@ -142,7 +163,10 @@ def signalen(
                     evidence=tuple(ev),
                 ))  # fmt: skip
     out.sort(key=lambda s: (-s.n_worse, -len(s.kinds), s.level != "wijk", s.region_code, s.theme))
-    return out
+    for t in d.themes:
+        if t.id not in covered:
+            uncovered.setdefault(t.id, t.label)
+    return out, list(covered.values()), [v for k, v in uncovered.items() if k not in covered]
 
 
 def _tables(values: pd.DataFrame, year: int, level: str, gemeenten: Sequence[str], view) -> np.ndarray:
@@ -177,7 +201,9 @@ def signal_frame(found: Sequence[Signal]) -> pd.DataFrame:
 
 
 def signalen_from_store(store, gemeenten: Sequence[str], van: int, tot: int, levels: Sequence[str] = ("wijk", "buurt"),
-                        *, reference: str | None = None, catalogue: Catalogue | None = None) -> list[Signal]:  # fmt: skip
+                        *, reference: str | None = None, catalogue: Catalogue | None = None,
+                        report: bool = False):  # fmt: skip
+    """The signals from a (pinned) store; with `report=True` also the themes that could (not) be compared."""
     from wijkkompas.exporting import indicator_catalogue
 
     gemeenten = [g.strip().upper() for g in gemeenten if g.strip()]
@@ -189,4 +215,5 @@ def signalen_from_store(store, gemeenten: Sequence[str], van: int, tot: int, lev
     span = [y for y in years if van <= y <= tot]
     values = store.load_values(gemeenten, span, [*levels, "gemeente"], include_nederland=True)
     regions = store.regions(gemeenten=gemeenten)
-    return signalen(values, regions, catalogue, gemeenten, van, tot, levels, reference=reference)
+    out = signalen_report(values, regions, catalogue, gemeenten, van, tot, levels, reference=reference)
+    return out if report else out[0]

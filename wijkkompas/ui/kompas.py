@@ -17,7 +17,7 @@ from wijkkompas.formatting import esc, missing_text, nl_number, source_label
 from wijkkompas.kompas import REFERENCES, compute_kompas, default_definition
 from wijkkompas.kompas.compute import MIN_PEERS
 from wijkkompas.kompas.model import BAND_SHORT, NO_PEERS, TOO_SMALL, TREND_TEXT, KompasView
-from wijkkompas.kompas.signalen import signal_frame, signalen
+from wijkkompas.kompas.signalen import signal_frame, signalen_report
 from wijkkompas.ui import context, selection
 from wijkkompas.ui.guard import UserMessage
 from wijkkompas.ui.navigation import page_url
@@ -108,7 +108,7 @@ def choices() -> Choices:
         labels = {SORT_URGENT: "Aantal urgente thema's", **{t.id: f"Thema: {t.label}" for t in d.themes}}
         sort = c3.selectbox("Sorteer op", [SORT_URGENT, *d_themes], key="kp_sort", format_func=labels.get)
     f1, f2 = st.columns([1, 2])
-    only_urgent = f1.toggle("Alleen met een urgent thema", key="kp_urgent")
+    only_urgent = weergave == "kompas" and f1.toggle("Alleen met een urgent thema", key="kp_urgent")
     search = f2.text_input("Zoek een gebied", key="kp_search", placeholder="naam of code")
     return Choices(gemeenten, year, level, reference, sort, only_urgent, search.strip(), _q("regio").upper(),
                    _q("thema"), weergave, van, tot)  # fmt: skip
@@ -383,8 +383,8 @@ def signalen_section(c: Choices) -> None:
     store = context.get_store()
     span = [y for y in store.years() if c.van <= y <= c.tot]
     values = context.values(c.gemeenten, span, [c.level, "gemeente"], nederland=True)
-    found = signalen(values, context.regions(c.gemeenten), context.catalogue(), c.gemeenten, c.van, c.tot,
-                     [c.level], reference=c.reference)  # fmt: skip
+    found, covered, uncovered = signalen_report(values, context.regions(c.gemeenten), context.catalogue(),
+                                                c.gemeenten, c.van, c.tot, [c.level], reference=c.reference)  # fmt: skip
     rules = default_definition().signalen
     st.caption(
         f"Een signaal: minstens {rules.min_worse} cijfers van één thema zijn tussen {c.van} en {c.tot} elk meer "
@@ -395,8 +395,19 @@ def signalen_section(c: Choices) -> None:
     if c.search:
         s = c.search.casefold()
         found = [x for x in found if s in x.region_name.casefold() or s in x.region_code.casefold()]
+    if uncovered:
+        st.info(
+            f"**Niet te vergelijken** tussen {c.van} en {c.tot} (geen cijfers in beide jaren): "
+            f"{', '.join(esc(x) for x in uncovered)}. Daar zegt 'geen signaal' dus niets.",
+            icon=":material/data_alert:",
+        )
     if not found:
-        st.success(f"Geen signalen tussen {c.van} en {c.tot} voor de gekozen {LEVELS[c.level].lower()}.")
+        if covered:
+            st.success(f"Geen signalen tussen {c.van} en {c.tot} voor de gekozen {LEVELS[c.level].lower()} op: "
+                       f"{', '.join(esc(x) for x in covered)}.")  # fmt: skip
+        else:
+            st.warning(f"Tussen {c.van} en {c.tot} is op geen enkel thema iets te vergelijken: er zijn geen cijfers "
+                       "die in beide jaren bekend zijn.")  # fmt: skip
         return
     st.markdown(f"**{len(found)} signalen** tussen {c.van} en {c.tot}")
     names = selection.gemeente_names()
