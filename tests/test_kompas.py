@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -131,7 +130,8 @@ def test_other_references(definition):
     assert e.status == "geen cijfer voor de referentie"
     # with a Nederland row: reference is Nederland's own value
     extra = values[(values["level"] == "gemeente") & (values["year"] == 2024)].assign(
-        region_code="NL01", region_name="Nederland", level="nederland", gemeente_code=None)
+        region_code="NL01", region_name="Nederland", level="nederland", gemeente_code=None
+    )
     extra.loc[extra["indicator"] == "laag_inkomen", "value"] = 35.0
     nl = compute_kompas(pd.concat([values, extra]), regions, cat, ["GM0001"], 2024, "wijk", reference="nederland",
                         definition=definition)  # fmt: skip
@@ -181,7 +181,13 @@ def test_signalen_by_hand(definition):
 def test_band_edges():
     b = Bands(-1.0, -0.4, 0.4)
     assert [b.of(x) for x in (-1.0, -0.99, -0.4, 0.0, 0.39, 0.4)] == [
-        "urgent", "aandacht", "aandacht", "rond het gemiddelde", "rond het gemiddelde", "gunstig"]
+        "urgent",
+        "aandacht",
+        "aandacht",
+        "rond het gemiddelde",
+        "rond het gemiddelde",
+        "gunstig",
+    ]
     assert b.of(float("nan")) == ""
 
 
@@ -281,7 +287,9 @@ def test_upload_with_direction_joins_its_theme(definition):
     theme = {t.id: t for t in definition.resolve(cat)}["inkomen"]
     ids = [i.id for i in theme.indicators]
     assert "eigen.meldingen" in ids and "eigen.neutraal" not in ids
-    assert "eigen.meldingen" in [i.id for i in {t.id: t for t in default_definition().resolve(cat)}["inkomen"].indicators]
+    assert "eigen.meldingen" in [
+        i.id for i in {t.id: t for t in default_definition().resolve(cat)}["inkomen"].indicators
+    ]
 
 
 def test_signalen_say_what_could_not_be_compared(definition):

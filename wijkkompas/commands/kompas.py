@@ -26,7 +26,8 @@ def register(subparsers) -> None:
     s.set_defaults(func=run_kompas)
 
     s = subparsers.add_parser(
-        "signalen", help="wijken en buurten die tussen twee jaren op een thema verslechterden (rookmelder)",
+        "signalen",
+        help="wijken en buurten die tussen twee jaren op een thema verslechterden (rookmelder)",
     )
     s.add_argument("--gemeente", action="append", required=True, help="gemeentecode, bijv. GM0164 (herhaalbaar)")
     s.add_argument("--van", type=int, required=True, help="beginjaar, bijv. 2017")

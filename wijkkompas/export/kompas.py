@@ -75,7 +75,9 @@ def kompas_html(view: KompasView, gemeente_names: Mapping[str, str] | None = Non
             else:
                 text, cls = "–", ' class="none"'
             cells.append(f'<td{cls} style="background:{bg};color:{fg}">{text}</td>')
-        rows.append(f'<tr><td class="name">{name}</td><td class="n">{int(view.urgent_count()[r])}</td>{"".join(cells)}</tr>')
+        rows.append(
+            f'<tr><td class="name">{name}</td><td class="n">{int(view.urgent_count()[r])}</td>{"".join(cells)}</tr>'
+        )
     b = view.definition.bands
     legend = "".join(
         f'<span class="sw" style="background:{COLOURS[k][0]};color:{COLOURS[k][1]}">{esc(lbl)}</span>'
@@ -95,15 +97,17 @@ def kompas_html(view: KompasView, gemeente_names: Mapping[str, str] | None = Non
 <h1>Kompas {gm} · {view.year}</h1>
 <p class="sub">{n} {level}, per thema vergeleken met {esc(REFERENCES[view.reference])}. Afwijking in standaarddeviaties,
 gemiddeld over de cijfers van het thema; een oordeel alleen met genoeg cijfers.{empty_text} Gemaakt op {_nl_date(today)}.</p>
-<table><thead><tr><th class="name">{'Wijk' if view.level == 'wijk' else 'Buurt'}</th><th>Urgent</th>{head}</tr></thead>
-<tbody>{''.join(rows)}</tbody></table>
+<table><thead><tr><th class="name">{"Wijk" if view.level == "wijk" else "Buurt"}</th><th>Urgent</th>{head}</tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
 <div class="legend">{legend}<br>{esc(prev)}</div>
 <p class="source">Bronnen: {esc(sources)} ({view.year}). Methode: Wijkkompas, kompas.toml; zie 'Over de gegevens'.
 Dit is een signaal om het gesprek te beginnen, geen oordeel over de mensen in een wijk.</p>
 </body></html>"""
 
 
-def kompas_pdf(view: KompasView, gemeente_names: Mapping[str, str] | None = None, *, today: date | None = None) -> bytes:
+def kompas_pdf(
+    view: KompasView, gemeente_names: Mapping[str, str] | None = None, *, today: date | None = None
+) -> bytes:
     from wijkkompas.export.pdf import html_to_pdf
 
     return html_to_pdf(kompas_html(view, gemeente_names, today=today))

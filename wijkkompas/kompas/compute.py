@@ -33,7 +33,6 @@ from wijkkompas.catalogue.catalogue import Catalogue
 from wijkkompas.kompas.definitions import (
     INSUFFICIENT,
     KompasDefinition,
-    KompasTheme,
     default_definition,
 )
 from wijkkompas.kompas.model import (
@@ -226,7 +225,9 @@ def compute_kompas(
     gm = _member(values["gemeente_code"], gemeenten)
     # Take only the columns each step reads: masking a national table costs per column.
     now = values.loc[in_ids & (yr == year) & lv_level & gm, _NOW_COLUMNS]
-    region_rows = regions[(regions["year"] == year) & (regions["level"] == level) & regions["gemeente_code"].isin(gemeenten)]
+    region_rows = regions[
+        (regions["year"] == year) & (regions["level"] == level) & regions["gemeente_code"].isin(gemeenten)
+    ]
     region_rows = region_rows.drop_duplicates("region_code").sort_values(["gemeente_code", "region_code"])
     codes = region_rows["region_code"].to_numpy(dtype=object)
     # A value row for a code the regions table does not list still shows (hash-based: np.setdiff1d on objects
@@ -238,11 +239,20 @@ def compute_kompas(
     value, status, table, skey, inwoners = m_now.keyed(keys, ids)
     n, k = value.shape
 
-    names = pd.Series(region_rows["region_name"].to_numpy(dtype=object), index=region_rows["region_code"].to_numpy(dtype=object))
+    names = pd.Series(
+        region_rows["region_name"].to_numpy(dtype=object), index=region_rows["region_code"].to_numpy(dtype=object)
+    )
     if len(extra):
         more = now[now["region_code"].isin(list(extra))].drop_duplicates("region_code")
-        names = pd.concat([names, pd.Series(more["region_name"].to_numpy(dtype=object), index=more["region_code"].to_numpy(dtype=object))])
-    reg_gm = pd.Series(region_rows["gemeente_code"].to_numpy(dtype=object), index=region_rows["region_code"].to_numpy(dtype=object))
+        names = pd.concat(
+            [
+                names,
+                pd.Series(more["region_name"].to_numpy(dtype=object), index=more["region_code"].to_numpy(dtype=object)),
+            ]
+        )
+    reg_gm = pd.Series(
+        region_rows["gemeente_code"].to_numpy(dtype=object), index=region_rows["region_code"].to_numpy(dtype=object)
+    )
     gm_of = reg_gm.reindex(codes).to_numpy(dtype=object)
     missing_gm = pd.isna(gm_of)
     if missing_gm.any():
@@ -336,7 +346,8 @@ def compute_kompas(
         deviation[:, t] = np.where(ok, dev, np.nan)
         x = deviation[:, t]
         band[:, t] = np.select(
-            [~ok, x <= b.urgent, x <= b.aandacht, x >= b.gunstig], ["", "urgent", "aandacht", "gunstig"],
+            [~ok, x <= b.urgent, x <= b.aandacht, x >= b.gunstig],
+            ["", "urgent", "aandacht", "gunstig"],
             default="rond het gemiddelde",
         )
         # Figures there, but nothing to compare them with (fewer than MIN_PEERS regions or no spread): say so.

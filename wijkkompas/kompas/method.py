@@ -15,7 +15,7 @@ def method_markdown(d: KompasDefinition | None = None) -> str:
     return f"""### Het kompas
 
 Per wijk of buurt en per thema zet het kompas elk cijfer af tegen een referentie (standaard
-{REFERENCES[d.reference]}; te kiezen: {', '.join(REFERENCES.values())}):
+{REFERENCES[d.reference]}; te kiezen: {", ".join(REFERENCES.values())}):
 *afwijking = richting × (waarde − referentie) / spreiding*. De spreiding is de standaarddeviatie over de wijken of
 buurten van de gemeente (of van de gekozen gemeenten samen); de richting is +1 als hoger beter is en −1 als lager
 beter is. Een afwijking groter dan {nl_number(d.clip, 1)} telt als {nl_number(d.clip, 1)}, zodat één uitschieter
@@ -31,7 +31,7 @@ een thema niet alleen bepaalt. Het thema krijgt het (gewogen) gemiddelde van zij
   anders →. Is een code nieuw, of hoort een buurt bij een andere wijk, dan staat er ⇆ (breuk): nooit een trend.
 - **Signalen** (rookmelder): minstens {s.min_worse} cijfers van één thema zijn tussen twee gekozen jaren elk meer
   verslechterd dan {nl_number(s.factor, 1)} × hun gebruikelijke verandering (de middelste verandering van dat cijfer
-  over dezelfde jaren in de gekozen gemeenten){', of een thema kwam in de klasse urgent' if s.into_urgent else ''}.
+  over dezelfde jaren in de gekozen gemeenten){", of een thema kwam in de klasse urgent" if s.into_urgent else ""}.
 
 Het kompas is een begin van het gesprek, geen oordeel over de mensen in een wijk. De definitie staat in
 `wijkkompas/kompas/kompas.toml`."""

@@ -137,7 +137,11 @@ def view_for(gemeenten: list[str], year: int, level: str, reference: str) -> Kom
 
 def summary(view: KompasView) -> None:
     ref = REFERENCES[view.reference]
-    prev = f" De pijl vergelijkt met {view.previous_year}." if view.previous_year else " Er is geen eerder jaar geladen, dus geen pijl."
+    prev = (
+        f" De pijl vergelijkt met {view.previous_year}."
+        if view.previous_year
+        else " Er is geen eerder jaar geladen, dus geen pijl."
+    )
     st.caption(
         f"{len(view.regions)} {LEVELS[view.level].lower()} in {view.year}, vergeleken met {ref}.{prev} "
         "Tussen haakjes: hoeveel cijfers het oordeel dragen (van de cijfers die dit jaar bestaan)."
@@ -221,7 +225,9 @@ def matrix(view: KompasView, c: Choices) -> tuple[str | None, str | None]:
     """The matrix; a click on a theme cell returns (region, theme), a click on a name returns (region, None)."""
     frame = matrix_frame(view, c)
     if frame.empty:
-        st.warning("Geen gebieden die aan het filter voldoen. Zet 'Alleen met een urgent thema' uit of wis de zoekterm.")
+        st.warning(
+            "Geen gebieden die aan het filter voldoen. Zet 'Alleen met een urgent thema' uit of wis de zoekterm."
+        )
         return None, None
     st.markdown(f"**Kompas {view.year}** · {len(frame)} {LEVELS[view.level].lower()}")
     shorts = {t.short: t for t in view.themes}
