@@ -205,3 +205,18 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --------------------------------------------------------------------------- markers by what a test needs
+
+_MARK_BY_FIXTURE = {"browser": "browser", "running_app": "browser", "twente_store_dir": "shared_data",
+                    "shared_data": "shared_data", "s3_server": "slow"}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items):
+    """Mark tests by the fixtures they use, so `make test-fast` (`-m "not browser and not shared_data and not
+    slow"`) needs no marker discipline from whoever writes the next test."""
+    for item in items:
+        for fixture, marker in _MARK_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)

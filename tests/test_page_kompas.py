@@ -25,7 +25,7 @@ def test_matrix_and_cell_from_url(app_test, tiny_store_dir):
     # default sort: most urgent themes first (Stationsbuurt has two)
     assert matrix["Gebied"].iloc[0] == "Stationsbuurt" and matrix["Urgent"].iloc[0] == matrix["Urgent"].max()
     # the raad's PDF from the page
-    at.button[0].click().run() if at.button else None
+    at.button(key="kp_pdf").click().run()
     assert_clean(at)
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download PDF" in labels
@@ -73,3 +73,10 @@ def test_twente_thin_data(app_test, twente_store_dir):
     # 2024 has no theme figures: 'no signal' must not read as 'all is well'
     assert "Niet te vergelijken" in texts(at, "info")
     assert not texts(at, "success")
+
+
+def test_cell_shows_its_notes_panel(app_test, tiny_store_dir):
+    at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999", "jaar": "2024", "niveau": "buurt",
+                                                   "regio": "BU09990102", "thema": "sociaal"})  # fmt: skip
+    assert_clean(at)
+    assert "Notities bij dit thema" in texts(at, "markdown")

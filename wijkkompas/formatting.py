@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 from wijkkompas.catalogue.catalogue import Indicator
 
@@ -45,3 +46,12 @@ def source_label(table: object) -> str:
 def esc(text: object) -> str:
     """Every name from data that reaches HTML goes through here."""
     return html.escape("" if text is None else str(text), quote=True)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:=^&\"'])")
+
+
+def md_escape(text: object) -> str:
+    """Text from data or a person inside Markdown, every character literal: no HTML, links, emphasis,
+    LaTeX or Streamlit directives such as `:red[...]` (each punctuation mark gets a backslash)."""
+    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))

@@ -311,6 +311,12 @@ CAVEATS = (
         "De Leefbaarometer meet om de twee jaar.",
     ),
     Caveat(
+        "Verhalen bij de cijfers zijn geen cijfers",
+        "Notities (wat bewoners, partners en medewerkers zeiden of zagen) worden nooit met cijfers gemengd: ze staan "
+        "apart, altijd als citaat met de datum, de bron (bewonersavond, wijkschouw, partner) en de rol van wie het "
+        "opschreef. Wijkkompas rekent er niet mee en ze tellen niet mee in een score.",
+    ),
+    Caveat(
         "Scores zijn geen oordeel",
         "Een score vat cijfers samen; hij verklaart niets en zegt niet wat er moet gebeuren. Gebruik hem om het "
         "gesprek te beginnen en kijk altijd naar de cijfers erachter.",

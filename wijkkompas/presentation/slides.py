@@ -844,6 +844,56 @@ def _kompas(data: _Data, slide: Slide, year: int) -> tuple[str, str, tuple[str, 
     return body, source_text(list(view.sources), data.catalogue), tuple(notes)
 
 
+# =========================================================================== notes ("Verhalen")
+
+NOTES_ON_SLIDE = 3
+NOTE_CHARS_ON_SLIDE = 230  # what the back of the room can read at 26 px; longer notes are shortened, and say so
+
+
+def _short(text: str, limit: int) -> tuple[str, bool]:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat, False
+    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + " …", True
+
+
+def _notities(data: _Data, slide: Slide) -> tuple[str, str, tuple[str, ...]]:
+    """The newest notes of one wijk or buurt as quotations with date, source and role: what people
+    said, visibly not a figure (no numbers, no colours of judgement)."""
+    from wijkkompas.notes import list_notes
+
+    code = slide.region or ""
+    found = list_notes(data.store, code)
+    name = data.regions([gemeente_of(code)])
+    rows = name[name["region_code"] == code].sort_values("year")
+    region_name = str(rows["region_name"].iloc[-1]) if not rows.empty else code
+    if not found.notes:
+        raise SourceError(
+            f"Bij {region_name} ({code}) staan op deze computer geen notities. Voeg ze toe op het wijkprofiel, "
+            "of installeer een gegevenspakket waarin ze zitten."
+        )
+    shown = found.notes[:NOTES_ON_SLIDE]
+    items, shortened = [], False
+    for n in shown:
+        text, cut = _short(n.text, NOTE_CHARS_ON_SLIDE)
+        shortened |= cut
+        items.append(
+            f'<figure class="quote"><blockquote>“{esc(text)}”</blockquote>'
+            f"<figcaption>{esc(n.date_text)} · {esc(n.source_label)} · {esc(n.author_role)}"
+            + (f" · {esc(n.theme)}" if n.theme else "")
+            + "</figcaption></figure>"
+        )
+    body = f'<div class="quotes"><p class="facts">Wat mensen zeiden over {esc(region_name)}</p>{"".join(items)}</div>'
+    notes = []
+    if len(found.notes) > len(shown):
+        notes.append(f"De {len(shown)} nieuwste van {len(found.notes)} notities; alle notities staan op het wijkprofiel.")
+    if shortened:
+        notes.append("Lange notities zijn ingekort (…); de hele tekst staat op het wijkprofiel.")
+    source = "Notities in Wijkkompas: wat bewoners, partners en medewerkers zeiden of zagen. Geen cijfers."
+    return body, source, tuple(notes)
+
+
 # =========================================================================== the deck's slides
 
 
@@ -868,6 +918,8 @@ def render_slide(data: _Data, slide: Slide, loaded: Loaded, index: int) -> Slide
             body, source, notes = _vergelijking(data, slide, int(year))
         elif slide.kind == "kompas":
             body, source, notes = _kompas(data, slide, int(year))
+        elif slide.kind == "notities":
+            body, source, notes = _notities(data, slide)
         else:
             body, source, notes = _trend(data, slide)
     except SourceError as exc:
@@ -907,6 +959,8 @@ def default_title(kind: str, *, names: Mapping[str, str], label: str = "", regio
         return f"{n[0] if n else 'Wijk'} in cijfers{suffix}"[:80]
     if kind == "kompas":
         return f"Kompas: welke {niveau}en vragen aandacht in {', '.join(g)}{suffix}"[:80]
+    if kind == "notities":
+        return f"Wat mensen zeggen over {n[0] if n else 'de wijk'}"[:80]
     if kind == "vergelijking":
         return f"{' en '.join(n[:2]) if len(n) <= 2 else ', '.join(n[:-1]) + ' en ' + n[-1]} vergeleken{suffix}"[:80]
     return f"{label}: {', '.join(n)} door de jaren"[:80]

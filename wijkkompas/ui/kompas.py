@@ -63,9 +63,16 @@ def _seed(key: str, value) -> None:
 
 
 def chosen() -> tuple[list[str], int]:
-    from wijkkompas.ui.scores import chosen as shared
-
-    gemeenten, year = shared()
+    """The sidebar's gemeenten and year; the URL (then the first loaded) when the sidebar did not run (AppTest reruns
+    a page on its own)."""
+    loaded = context.gemeenten()
+    codes = list(loaded["gemeente_code"]) if not loaded.empty else []
+    gemeenten = selection.chosen_gemeenten() or [c for c in selection.query_list("gemeente") if c in codes] or codes[:1]
+    year = selection.chosen_year()
+    if year is None:
+        years = context.get_store().years()
+        q = selection.query_list("jaar")
+        year = int(q[0]) if q and q[0].isdigit() and int(q[0]) in years else (years[-1] if years else None)
     if not gemeenten or year is None:
         raise UserMessage(
             "Er zijn nog geen gegevens geladen, of er is geen gemeente gekozen. Ga naar Start om gegevens te laden."
@@ -372,7 +379,7 @@ def downloads(view: KompasView) -> None:
     b.download_button("Download Excel", to_xlsx_bytes(frame, "Kompas"), f"{base}.xlsx",
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
     with c:
-        if st.button("Maak PDF voor de raad (A4)"):
+        if st.button("Maak PDF voor de raad (A4)", key="kp_pdf"):
             from wijkkompas.export.kompas import kompas_pdf
 
             names = selection.gemeente_names()

@@ -429,6 +429,13 @@ def add_slide_form() -> None:
         params = {"regios": [code] if code else [], "jaar": year}
         names.update({c: regions[c].split(" (")[0] for c in regions})
         suggestion = slides.default_title("profiel", names=names, regios=[code] if code else [], year=year)
+    elif kind == "notities":
+        regions = _regions_for(chosen_gm, ("wijk", "buurt"))
+        code = c1.selectbox("Wijk of buurt", list(regions), key="pr_n_regio", format_func=lambda c: regions.get(c, c))
+        c2.caption("De nieuwste notities (wat mensen zeiden) bij deze wijk of buurt. Toevoegen kan op het wijkprofiel.")
+        params = {"regios": [code] if code else []}
+        names.update({c: regions[c].split(" (")[0] for c in regions})
+        suggestion = slides.default_title("notities", names=names, regios=[code] if code else [])
     elif kind == "vergelijking":
         regions = _regions_for(chosen_gm, ("wijk", "buurt"))
         codes = c1.multiselect(
