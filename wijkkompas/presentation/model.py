@@ -25,7 +25,7 @@ FORMAT = "wijkkompas-presentatie"
 FORMAT_VERSION = 1
 FOLDER = "presentaties"
 KINDS = {"kaart": "Kaart", "profiel": "Wijkprofiel", "vergelijking": "Vergelijking", "trend": "Trend",
-         "notities": "Verhalen"}  # notities: what people said about one wijk or buurt (no figures)
+         "notities": "Verhalen", "kompas": "Kompas"}  # notities: what people said about one wijk or buurt (no figures)
 LEVELS = ("buurt", "wijk")
 MAX_SLIDES = 40
 MAX_NAME = 60
@@ -118,6 +118,8 @@ class Slide:
             params["gemeente"] = list(self.gemeenten)
         if self.jaar is not None:
             params["jaar"] = int(self.jaar)
+        if self.kind == "kompas":
+            params["niveau"] = self.niveau
         if self.kind == "kaart":
             params["niveau"] = self.niveau
             if self.score:
@@ -154,6 +156,8 @@ class Slide:
                 else labels.get(self.indicator or "", self.indicator or "")
             )
             return f"{what} per {self.niveau}, {', '.join(n(g) for g in self.gemeenten)}, {year}"
+        if self.kind == "kompas":
+            return f"kompas per {self.niveau}, {', '.join(n(g) for g in self.gemeenten)}, {year}"
         if self.kind == "profiel":
             return f"{n(self.region or '')}, {year}"
         if self.kind == "notities":
@@ -242,6 +246,14 @@ def make_slide(
         if bool(indicator) == bool(score):
             raise SourceError(f"{where}: kies voor de kaart één cijfer óf één score.")
         regios, indicatoren = (), ()
+    elif kind == "kompas":
+        if not gemeenten:
+            raise SourceError(f"{where}: kies een gemeente voor het kompas.")
+        if len(gemeenten) > MAX_GEMEENTEN:
+            raise SourceError(f"{where}: een kompas toont hoogstens {MAX_GEMEENTEN} gemeenten.")
+        if niveau not in LEVELS:
+            raise SourceError(f"{where}: het niveau '{niveau}' bestaat niet; kies buurt of wijk.")
+        regios, indicatoren, indicator, score, score_naam = (), (), None, None, None
     elif kind == "profiel":
         if len(regios) != 1 or level_of(regios[0]) not in ("wijk", "buurt"):
             raise SourceError(f"{where}: kies één wijk of buurt voor het wijkprofiel.")
@@ -262,7 +274,7 @@ def make_slide(
         if not indicator:
             raise SourceError(f"{where}: kies het cijfer voor de trend.")
         gemeenten, score, score_naam, indicatoren = (), None, None, ()
-    return Slide(kind, title, message, gemeenten, jaar, niveau if kind == "kaart" else "buurt", indicator, score,
+    return Slide(kind, title, message, gemeenten, jaar, niveau if kind in ("kaart", "kompas") else "buurt", indicator, score,
                  score_naam, regios, indicatoren)  # fmt: skip
 
 
