@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -178,3 +179,16 @@ def test_share_is_not_published_when_the_file_lacks_its_numerator(tmp_path, tiny
     assert share.loc["WK099901", "status"] == "berekend uit buurten"  # all its buurten known
     assert "WK099902" not in share.index and "GM0999" not in share.index  # one buurt unknown: not published
     assert share.loc["BU09990201", "status"] == "geheim"
+
+
+def test_a_relative_source_folder_is_loaded_and_kept(tiny_source, tmp_path, monkeypatch):
+    """The README's own command uses `--source ../shared/data`: a relative path must work like an absolute one."""
+    from wijkkompas.store import Store as _Store
+
+    monkeypatch.chdir(tiny_source.parent)
+    store = _Store(tmp_path / "rel")
+    report = ingest(Path(tiny_source.name), store, ["GM0999"])
+    assert report.loaded, report.lines()
+    assert store.years() == [2023, 2024]
+    source = store.ingest_log()[-1]["source"]
+    assert source.startswith("raw/bronnen/") and store.raw_exists(source + "/.compleet")

@@ -692,7 +692,7 @@ def keep_raw_copy(folder: FolderSource, store: Store) -> str:
             for path in folder.files():
                 store.write_raw("raw/" + path.resolve().relative_to(raw_root).as_posix(), path.read_bytes())
         return rel
-    files = list(folder.files())
+    files = [path.resolve() for path in folder.files()]  # a relative --source (../shared/data) is normal on the CLI
     base = root if root.is_dir() else root.parent
     digest = hashlib.sha256()
     for path in files:
