@@ -1,9 +1,12 @@
-"""The kompas in a real browser: matrix → a cell → its evidence → the wijkprofiel.
+"""The kompas in a real browser: matrix → a cell → its evidence → the wijkprofiel → a note → the PDF.
 
 Screenshots land in tests/screenshots/ (git-ignored): kompas.png, kompas_cel.png, kompas_profiel.png.
 """
 
 from __future__ import annotations
+
+import shutil
+import subprocess
 
 import pytest
 
@@ -14,8 +17,10 @@ VIEWPORT = {"width": 1500, "height": 2400}
 GRID = "[data-testid='stDataFrame']"
 
 
-def test_kompas_cell_profile_walk(running_app, browser, tiny_store_dir):
-    app = running_app(tiny_store_dir)
+def test_kompas_cell_profile_walk(running_app, browser, tiny_store_dir, tmp_path):
+    store_dir = tmp_path / "store"  # a note is written: never into the session's shared store
+    shutil.copytree(tiny_store_dir, store_dir)
+    app = running_app(store_dir)
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(app.url + "/kompas?gemeente=GM0999&jaar=2024&niveau=buurt")
     page.wait_for_selector("[data-testid='stSidebar'] [data-testid='stMultiSelect']", timeout=60_000)
@@ -55,3 +60,29 @@ def test_kompas_cell_profile_walk(running_app, browser, tiny_store_dir):
     assert_no_exception(page)
     assert name in page.inner_text("[data-testid='stMain']")
     screenshot(page, "kompas_profiel")
+
+    # Tellen én vertellen: a note on the profile ends up in the PDF for the wijkgesprek, as a quotation.
+    said = "Bewoners zeggen dat de straatverlichting bij het speelveld al maanden kapot is."
+    expander = page.locator("[data-testid='stExpander']").filter(has_text="Notitie toevoegen").first
+    expander.scroll_into_view_if_needed()
+    for _ in range(3):  # the profile may still be settling its charts; a click during a rerun can be lost
+        expander.get_by_text("Notitie toevoegen", exact=True).click()
+        page.wait_for_timeout(800)
+        if expander.locator("[data-testid='stExpanderDetails']:not([inert])").count():
+            break
+    textarea = expander.get_by_label("Wat is er gezegd of gezien?")
+    textarea.fill(said)
+    expander.get_by_label("Rol van wie het opschrijft", exact=True).fill("wijkregisseur")
+    page.get_by_role("button", name="Notitie opslaan").first.click()
+    page.wait_for_selector("text=wijkregisseur", timeout=30_000)
+    wait_for_app(page, timeout=60_000)
+    assert "niet opgeslagen" not in page.inner_text("body")
+    screenshot(page, "kompas_notitie")
+    assert_no_exception(page)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download PDF").first.click()
+    pdf = tmp_path / "profiel.pdf"
+    download.value.save_as(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "Verhalen bij de cijfers" in flat and "straatverlichting bij het speelveld" in flat
