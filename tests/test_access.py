@@ -35,7 +35,7 @@ def test_the_configured_role_defaults_to_beheer_and_refuses_a_typo():
     assert configured_role({}) is Role.BEHEER
     assert configured_role({"WIJKKOMPAS_ROLE": " Viewer "}) is Role.VIEWER
     assert configured_role({"WIJKKOMPAS_ROLE": "beheer"}) is Role.BEHEER
-    with pytest.raises(ConfigError, match="viewer.*beheer"):
+    with pytest.raises(ConfigError, match=r"viewer.*beheer"):
         configured_role({"WIJKKOMPAS_ROLE": "admin"})  # never silently beheer
 
 

@@ -16,12 +16,12 @@ import contextlib
 import contextvars
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from enum import Enum
+from enum import StrEnum
 
 from wijkkompas.errors import SourceError
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     VIEWER = "viewer"
     BEHEER = "beheer"
 

@@ -22,7 +22,7 @@ def login_required() -> bool:
 def _claims() -> dict:
     try:
         return dict(st.user.to_dict())
-    except Exception:  # noqa: BLE001 - no auth configured: no claims
+    except Exception:  # no auth configured: no claims
         return {}
 
 
