@@ -157,3 +157,16 @@ def test_a_failed_section_is_counted_in_the_run_line():
         run.reset(token)
     assert payload["outcome"] == "error" and payload["errors"] == [{"where": "de kaart", "type": "ValueError"}]
     assert json.loads(JsonLineFormatter().format(logging.makeLogRecord({"payload": payload})))["page"] == "Kaart"
+
+
+def test_make_run_on_a_viewer_laptop_starts_empty_instead_of_failing(tmp_path, monkeypatch, capsys, tiny_source):
+    """`make run` seeds an empty store first; for a viewer that write is refused, so seed says so and exits 0."""
+    from wijkkompas.cli import main
+    from wijkkompas.store import Store
+
+    monkeypatch.setenv("WIJKKOMPAS_ROLE", "viewer")
+    monkeypatch.setenv("WIJKKOMPAS_SEED_DIR", str(tiny_source))
+    monkeypatch.setenv("WIJKKOMPAS_SEED_GEMEENTEN", "GM0999")
+    assert main(["--data-dir", str(tmp_path / "leeg"), "seed"]) == 0
+    assert "alleen de beheerder" in capsys.readouterr().out
+    assert Store(tmp_path / "leeg").is_empty()

@@ -163,6 +163,11 @@ def cmd_seed(args) -> int:
             "haal gegevens op via de startpagina.",
         )
         return 0
+    from wijkkompas.access import can_write
+
+    if not can_write():  # `make run` on a viewer's machine must still start the app, just empty
+        print("U kijkt als kijker (WIJKKOMPAS_ROLE=viewer): startgegevens laden kan alleen de beheerder. De app start leeg.")
+        return 0
     gemeenten = [g.strip() for g in os.environ.get("WIJKKOMPAS_SEED_GEMEENTEN", ",".join(TWENTE)).split(",") if g.strip()]
     print(f"Startgegevens laden uit {seed} voor {', '.join(gemeenten)} …")
     report = ingest(seed, store, gemeenten, progress=_progress())
