@@ -179,9 +179,33 @@ def test_two_replicas_show_one_consistent_store_while_the_writer_commits(topolog
             context.close()
 
 
-def test_a_replica_that_dies_is_skipped_by_the_proxy(topology):
+def test_a_replica_that_dies_is_skipped_and_its_visitors_carry_on_elsewhere(topology, browser):
+    """Kill the replica a logged-in visitor is on: the browser reconnects through nginx to another replica, the
+    login (a cookie signed with the shared secret) and the page (its URL) come along, nothing is lost."""
     proxy, replicas = topology["proxy"], topology["replicas"]
     victim = replicas[2]
-    stop(victim.proc)
+    key = next(k for k, up in (( f"dood{i}", _get(proxy.url + "/_stcore/health", f"dood{i}")[1].get("X-Wijkkompas-Upstream"))
+                               for i in range(300)) if up and up.endswith(f":{victim.port}"))  # fmt: skip
+    context, page = _login(browser, proxy, key, BEHEER[0])
+    try:
+        page.goto(proxy.url + "/wijkprofiel?gemeente=GM0999")
+        wait_for_app(page)
+        assert "Wijkprofiel" in page.inner_text("h1")
+        stop(victim.proc)
+        page.wait_for_timeout(3000)  # the browser notices the closed websocket and reconnects
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stConnectionStatus\"]') && document.querySelector('h1')",
+            timeout=60_000,
+        )
+        wait_for_app(page)
+        _assert_no_error_box(page)
+        assert "Wijkprofiel" in page.inner_text("h1") and "wijkprofiel" in page.url
+        assert "Ingelogd als Bea Beheer (beheerder)" in page.inner_text('[data-testid="stSidebar"]')
+        response = page.goto(proxy.url + "/kaart?gemeente=GM0999")
+        assert not response.headers.get("x-wijkkompas-upstream", "").endswith(f":{victim.port}")
+        wait_for_app(page)
+        _assert_no_error_box(page)
+    finally:
+        context.close()
     statuses = [_get(proxy.url + "/healthz", f"k{i}")[0] for i in range(12)]
     assert statuses == [200] * 12
