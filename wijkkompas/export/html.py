@@ -30,6 +30,7 @@ class Rendered:
     map_svg: str | None = None
     map_year: int | None = None
     scores: tuple[dict, ...] = ()  # optional score blocks: title, value, explain, columns, rows
+    chart_alts: tuple[str, ...] = ()  # text alternative per chart (same order as charts)
 
 
 @functools.lru_cache(maxsize=1)
@@ -201,6 +202,7 @@ def render_html(profile: Profile, rendered: Rendered | None = None) -> str:
             + " Bron kaart: CBS/Kadaster, Wijk- en buurtkaart."
         )
     figures_source = source_line(profile.figure_sources())
+    alts = rendered.chart_alts
     context = {
         "css": stylesheet(),
         "h": h,
@@ -216,7 +218,10 @@ def render_html(profile: Profile, rendered: Rendered | None = None) -> str:
         "any_computed": any(r["computed"] for _, rows in themes for r in rows),
         "not_loaded": ", ".join(i.label for i in profile.not_loaded),
         "figures_source": figures_source,
-        "charts": [{"src": svg_data_uri(svg), "alt": f"Ontwikkeling: {label}"} for label, svg in rendered.charts],
+        "charts": [
+            {"src": svg_data_uri(svg), "alt": alts[i] if i < len(alts) else f"Ontwikkeling: {label}"}
+            for i, (label, svg) in enumerate(rendered.charts)
+        ],
         "legend": legend,
         "trend_note": profile.trend_note,
         "breaks_note": breaks_note,

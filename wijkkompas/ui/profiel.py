@@ -269,7 +269,8 @@ def trends(p: Profile) -> None:
         cols = st.columns(3)
         for i, t in enumerate(p.trends):
             with cols[i % 3]:
-                st.vega_lite_chart(trend_chart(t, width=260, height=140), width="content", height=220, theme=None)
+                spec = trend_chart(t, width=260, height=140)
+                st.vega_lite_chart(spec, width="content", height=220, theme=None, alt=spec["description"])
         breaks = sorted({(y, r) for t in p.trends for y, r in t.breaks})
         if breaks:
             st.caption("Breuk in de reeks: " + "; ".join(f"{y}: {r}" for y, r in breaks) + ".")
@@ -291,7 +292,7 @@ def buurten(p: Profile) -> None:
     left, right = st.columns([1, 2])
     with left:
         if svg:
-            st.image(svg, width=340)
+            st.image(svg, width=340, alt=f"Kaart van {h.wijk_name or h.name} met de buurten; {h.name} is oranje.")
             note = f"Kaartgrenzen {map_year}" + (
                 f"; cijfers over {h.year}: de indeling kan veranderd zijn." if map_year != h.year else "."
             )

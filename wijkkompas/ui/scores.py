@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from wijkkompas.a11y import accessible_spec
 from wijkkompas.access import can_write
 from wijkkompas.catalogue.catalogue import Catalogue
 from wijkkompas.exporting import to_csv_bytes
@@ -784,7 +785,11 @@ def breakdown(page: Page, region: str) -> None:
             st.write(f"{name} heeft minder dan {page.definition.min_inwoners} inwoners; daar zegt een score weinig.")
     else:
         st.markdown(f"#### {name}: {nl_number(score, 1)} · {band(score)}")
-        st.vega_lite_chart(contribution_chart(page, table, score, rounded, theme_ids), width="stretch")
+        alt_text = f"Staafdiagram: bijdrage van elk cijfer aan de score van {name}; de tabel hieronder geeft dezelfde bijdragen."
+        st.vega_lite_chart(
+            accessible_spec(contribution_chart(page, table, score, rounded, theme_ids), alt_text), width="stretch",
+            alt=alt_text,
+        )  # fmt: skip
         st.caption(
             f"De bijdragen tellen op tot score − 100 = {signed(score - 100, 1)} (de zwarte streep). Rechts van de "
             "stippellijn trekt een cijfer de score omhoog, links omlaag. Wijs een stuk aan voor het cijfer erachter."
