@@ -15,7 +15,8 @@ MUTED = "#575a66"
 CSS = f"""<style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stFileUploaderDropzoneInstructions"] small,
-[data-testid="stMarkdownContainer"] small {{ color: {MUTED} !important; opacity: 1 !important; }}
+[data-testid="stMarkdownContainer"] small,
+[data-testid="stWidgetLabel"][disabled] p {{ color: {MUTED} !important; opacity: 1 !important; }}
 input::placeholder, textarea::placeholder {{ color: {MUTED} !important; opacity: 1 !important; }}
 </style>"""
 
