@@ -165,6 +165,16 @@ def trend_legend(profile: Profile) -> list[dict]:
     return out
 
 
+def map_alt_text(h) -> str:
+    """The text alternative of the profile map: what it shows, and where the figures are in words."""
+    wijk = h.wijk_name or h.name
+    chosen = f"; {h.name} is oranje" if h.level == "buurt" else ""
+    return (
+        f"Kaart van {wijk} met de grenzen en namen van de buurten{chosen}; omliggende wijken grijs. "
+        "De cijfers per buurt staan in de tabel bij de kaart."
+    )
+
+
 def render_html(profile: Profile, rendered: Rendered | None = None) -> str:
     """The whole document as a string (UTF-8, self-contained)."""
     rendered = rendered or Rendered()
@@ -230,7 +240,7 @@ def render_html(profile: Profile, rendered: Rendered | None = None) -> str:
         if h.level == "wijk"
         else f"Buurten in {h.wijk_name or 'dezelfde wijk'}",
         "map_src": svg_data_uri(rendered.map_svg) if rendered.map_svg else "",
-        "map_alt": h.wijk_name or h.name,
+        "map_alt": map_alt_text(h),
         "map_caption": map_caption,
         "buurt_cols": buurt_cols,
         "buurten": buurt_rows,

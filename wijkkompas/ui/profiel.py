@@ -292,7 +292,9 @@ def buurten(p: Profile) -> None:
     left, right = st.columns([1, 2])
     with left:
         if svg:
-            st.image(svg, width=340, alt=f"Kaart van {h.wijk_name or h.name} met de buurten; {h.name} is oranje.")
+            from wijkkompas.export.html import map_alt_text
+
+            st.image(svg, width=340, alt=map_alt_text(h))
             note = f"Kaartgrenzen {map_year}" + (
                 f"; cijfers over {h.year}: de indeling kan veranderd zijn." if map_year != h.year else "."
             )
