@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 
 import pypdf
 from pypdf.generic import ArrayObject, DictionaryObject
@@ -79,3 +80,20 @@ def test_a_name_with_markup_stays_text_in_the_pdf_title(tiny_store_dir):
     assert reader.metadata.title == "Wijkprofiel <b>Bloemwijk</b> (BU09990203)"
     alts = [str(e["/Alt"]) for e in elements if e["/S"] == "/Figure"]
     assert any("<b>Bloemwijk</b> is oranje" in a for a in alts), alts
+
+
+def test_pdf_map_has_a_scale_bar_and_a_north_arrow(tiny_store_dir):
+    from wijkkompas.export import render_assets
+    from wijkkompas.export.maps import scale_bar_length, scale_label
+    from wijkkompas.profile import load_profile
+
+    store = Store(tiny_store_dir)
+    profile = load_profile(store, "WK099901", 2024)
+    svg = render_assets(
+        profile, store.geometry(2024, "buurt", ["GM0999"]), store.geometry(2024, "wijk", ["GM0999"])
+    ).map_svg
+    assert svg is not None
+    assert 'id="noordpijl"' in svg
+    assert re.search(r'id="schaalbalk-\d+m"', svg)
+    assert "Geodetic" not in svg  # no CRS axis titles
+    assert scale_bar_length(3_000) == 500 and scale_bar_length(150) == 50 and scale_label(2500) == "2,5 km"
