@@ -131,12 +131,12 @@ def legend_html(legend: Legend) -> str:
     notes = "".join(f"<p>{esc(n)}</p>" for n in legend.notes)
     return (
         "<style>.wk-legend{font-size:.9rem;margin:.25rem 0 .5rem 0}"
-        ".wk-legend h4{font-size:.95rem;margin:0 0 .35rem 0;font-weight:600}"
+        ".wk-legend h2{font-size:.95rem;margin:0 0 .35rem 0;padding:0;font-weight:600;line-height:1.4}"
         ".wk-legend ul{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:.2rem 1.1rem}"
         ".wk-legend li{display:flex;align-items:center;gap:.4rem;margin:0}"
         ".wk-swatch{display:inline-block;width:1.5rem;height:1rem;border:1px solid #777;flex:none}"
         ".wk-count{color:#555;font-size:.82rem}.wk-legend p{color:#555;font-size:.82rem;margin:.3rem 0 0 0}</style>"
-        f'<div class="wk-legend" role="group" aria-label="Legenda"><h4>{esc(legend.title)}</h4>'
+        f'<div class="wk-legend" role="group" aria-label="Legenda"><h2>{esc(legend.title)}</h2>'
         f"<ul>{''.join(rows)}</ul>{notes}</div>"
     )
 

@@ -776,7 +776,7 @@ def breakdown(page: Page, region: str) -> None:
     row = int(np.nonzero(page.prepared.regions["region_code"].to_numpy() == region)[0][0])
     if not np.isfinite(score):
         reason = page.result.reason(page.view)[row]
-        st.markdown(f"#### {name}: {reason}")
+        st.markdown(f"### {name}: {reason}")
         if reason == INSUFFICIENT:
             st.write(
                 f"Voor {name} heeft minder dan de helft van het gewicht cijfers. Hieronder staat wat er wel en niet is."
@@ -784,7 +784,7 @@ def breakdown(page: Page, region: str) -> None:
         else:
             st.write(f"{name} heeft minder dan {page.definition.min_inwoners} inwoners; daar zegt een score weinig.")
     else:
-        st.markdown(f"#### {name}: {nl_number(score, 1)} · {band(score)}")
+        st.markdown(f"### {name}: {nl_number(score, 1)} · {band(score)}")
         alt_text = f"Staafdiagram: bijdrage van elk cijfer aan de score van {name}; de tabel hieronder geeft dezelfde bijdragen."
         st.vega_lite_chart(
             accessible_spec(contribution_chart(page, table, score, rounded, theme_ids), alt_text), width="stretch",

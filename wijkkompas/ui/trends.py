@@ -497,7 +497,7 @@ def render_indicator(
     spec: dict | None = None,
 ) -> None:
     ind = catalogue.get(ident)
-    st.subheader(indicator_label(catalogue, ident))
+    st.header(indicator_label(catalogue, ident))
     last_loaded = max(loaded_years) if loaded_years else None
     if latest is None:
         st.badge("Geen cijfers voor deze gebieden", icon=":material/block:", color="gray")
