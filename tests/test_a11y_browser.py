@@ -12,6 +12,8 @@ Screenshots (git-ignored): tests/screenshots/a11y_*.png.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.conftest import RunningApp, assert_no_exception, screenshot, wait_for_app
@@ -42,6 +44,16 @@ PAGES = [
     ("vergelijken-gekozen", f"/vergelijken?{HENGELO}&regio=WK016400,WK016401,GM0164"),
     ("scores-gekozen", f"/scores?{HENGELO}&regio=BU01640000"),
 ]  # fmt: skip
+
+
+# Heading levels in the main area, in document order (axe's heading-order is a best-practice rule, not in the tags).
+HEADINGS = """() => [...document.querySelectorAll('[data-testid="stMain"] :is(h1,h2,h3,h4,h5,h6)')]
+  .filter(h => h.offsetParent !== null && h.textContent.trim()).map(h => Number(h.tagName[1]))"""
+
+
+def heading_skips(page) -> list[tuple[int, int]]:
+    levels = page.evaluate(HEADINGS)
+    return [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
 
 
 def axe_problems(page) -> list[str]:
@@ -91,6 +103,7 @@ def _open(page, app, path: str) -> None:
 def test_page_has_no_serious_axe_violations(page, app, name, path):
     _open(page, app, path)
     problems = axe_problems(page)
+    assert heading_skips(page) == [], f"{name}: een kopniveau overgeslagen"
     if name == "eigen-gegevens":  # Streamlit's English uploader texts are replaced (ui/styles.py)
         main = page.inner_text('[data-testid="stMain"]')
         assert "200MB per file" not in main and "Upload" not in main.split()
