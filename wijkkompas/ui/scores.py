@@ -8,6 +8,7 @@ a slider only changes weights, so a move re-runs just the weighting (well under 
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -824,7 +825,8 @@ def breakdown(page: Page, region: str) -> None:
 
 def method_panel(page: Page) -> None:
     with st.expander("Methode: zo wordt de score berekend", icon=":material/functions:"):
-        st.markdown(method_markdown(page.definition, level=page.level))
+        # On this page the method is a section of its own (h2), not under a "Hoe de scores werken" as on Over.
+        st.markdown(re.sub(r"(?m)^### ", "## ", method_markdown(page.definition, level=page.level)))
         table = score_indicator_table(page.definition, page.catalogue, formatted=True)
         st.dataframe(table, hide_index=True, width="stretch")
         st.caption(
