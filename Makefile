@@ -6,13 +6,16 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PORT   ?= 8501
 
-.PHONY: run test install install-test system-run system-test seed bench lint
+.PHONY: run test test-fast install install-test system-run system-test seed bench lint
 
 run: install system-run seed  ## install, load data when the store is empty, start the app on :8501
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: install-test system-test  ## install everything the tests need and run the whole suite
 	$(BIN)/python -m pytest
+
+test-fast: install-test  ## the quick part while you work: no browser, no real data, no servers
+	$(BIN)/python -m pytest -q -m "not browser and not shared_data and not slow and not network"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +34,7 @@ install-test: $(VENV)/.test-installed
 
 # Debian libraries: Pango for WeasyPrint (PDF export), fonts; Chromium and poppler for the browser and PDF tests.
 RUN_DEBS  := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils nginx
 system-run:
 	@dpkg -s $(RUN_DEBS) >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(RUN_DEBS))
 system-test:

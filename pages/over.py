@@ -71,6 +71,10 @@ with page_guard("de pagina over de gegevens"):
             )
         st.caption("Op de pagina Scores kunt u de gewichten aanpassen en per buurt zien hoe de score is opgebouwd.")
         st.markdown(m.leefbaarometer_markdown())
+        from wijkkompas.kompas import method as kompas_method
+
+        st.markdown(kompas_method.method_markdown())
+        st.dataframe(kompas_method.theme_table(catalogue), hide_index=True, width="stretch")
 
     with letop:
         st.header("Waar u op moet letten")

@@ -20,6 +20,7 @@ with page_guard("het wijkprofiel"):
     profiel.downloads(profile)
     profiel.standout(profile)
     profiel.figures(profile)
+    profiel.notes(profile)
     profiel.scores(profile)
     profiel.trends(profile)
     profiel.buurten(profile)

@@ -16,6 +16,17 @@ def texts(at, kind: str) -> str:
     return "\n".join(str(e.value) for e in getattr(at, kind))
 
 
-def assert_clean(at) -> None:
+def assert_clean(at, *, expect_error: str | None = None) -> None:
+    """Fail on an exception *and* on any st.error.
+
+    Why both: `page_guard` turns every exception into a Dutch `st.error`, so a broken page has no
+    `at.exception` at all. A test that expects an error message names (part of) its text; then that
+    error must be there, and no other.
+    """
     assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    errors = [str(e.value) for e in at.error]
+    if expect_error is None:
+        assert not errors, errors
+    else:
+        assert errors, f"verwacht een foutmelding met {expect_error!r}, maar er is geen"
+        assert all(expect_error in e for e in errors), errors

@@ -195,9 +195,20 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
     page.wait_for_timeout(300)
 
 
-def assert_no_exception(page) -> None:
+def assert_no_exception(page, *, expect_error: str | None = None) -> None:
+    """Fail on a Python exception box *and* on a red error box (unless the test expects that message).
+
+    `page_guard` turns every exception into `st.error`, which Streamlit 1.67 renders as
+    `[data-testid="stAlertContentError"]` (the kind is part of the test id), not as `stException`.
+    """
     errors = page.locator('[data-testid="stException"]')
     assert errors.count() == 0, errors.first.inner_text()
+    boxes = page.locator('[data-testid="stAlertContentError"]')
+    texts = [boxes.nth(i).inner_text() for i in range(boxes.count())]
+    if expect_error is None:
+        assert not texts, texts
+    else:
+        assert texts and all(expect_error in t for t in texts), texts
 
 
 def screenshot(page, name: str) -> Path:
@@ -205,3 +216,18 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --------------------------------------------------------------------------- markers by what a test needs
+
+_MARK_BY_FIXTURE = {"browser": "browser", "running_app": "browser", "twente_store_dir": "shared_data",
+                    "shared_data": "shared_data", "s3_server": "slow"}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items):
+    """Mark tests by the fixtures they use, so `make test-fast` (`-m "not browser and not shared_data and not
+    slow"`) needs no marker discipline from whoever writes the next test."""
+    for item in items:
+        for fixture, marker in _MARK_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)

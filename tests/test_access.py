@@ -118,8 +118,7 @@ def test_a_viewer_does_not_repair_a_damaged_store_but_says_who_can(app_test, tin
     monkeypatch.setenv("WIJKKOMPAS_ROLE", "viewer")
     tiny_store.path_of("store/values/2024.parquet").write_bytes(b"kapot")
     at = app_test(tiny_store.data_dir, page="pages/kaart.py", query={"gemeente": "GM0999", "jaar": "2024"})
-    assert not at.exception
-    assert "beheerder kan het herstellen" in texts(at, "error")
+    assert_clean(at, expect_error="beheerder kan het herstellen")
     assert not (tiny_store.data_dir / "beschadigd").exists()  # nothing moved, nothing written
     assert tiny_store.verify()  # still damaged: repairing is for beheer
     monkeypatch.setenv("WIJKKOMPAS_ROLE", "beheer")

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from tests.conftest import CHROMIUM, SCREENSHOTS, screenshot, wait_for_app
+from tests.conftest import CHROMIUM, SCREENSHOTS, assert_no_exception, screenshot, wait_for_app
 from wijkkompas.presentation.model import Presentation, make_slide, save_presentation
 
 pytestmark = pytest.mark.browser
@@ -103,7 +103,7 @@ def test_present_three_slides_with_the_keyboard_offline(running_app, offline_bro
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     assert not page.locator('[data-testid="stHeader"]').is_visible()
     assert deck.locator(".slide:not([hidden]) .count").inner_text() == "1 / 3"
-    assert page.locator('[data-testid="stException"]').count() == 0
+    assert_no_exception(page)
 
     page.evaluate(TIMER_PARENT)
     frame = page.frame(url="about:srcdoc")
@@ -156,7 +156,7 @@ def test_present_three_slides_with_the_keyboard_offline(running_app, offline_bro
     page.wait_for_selector("[data-testid='stSidebar'] [data-testid='stMultiSelect']", timeout=60_000)
     page.get_by_role("heading", name="Presentatie").first.wait_for(timeout=60_000)
     wait_for_app(page, timeout=60_000)
-    assert page.locator('[data-testid="stException"]').count() == 0
+    assert_no_exception(page)
     assert page.get_by_text("1. Kaart").first.is_visible()
     screenshot(page, "presentatie_compose")
     page.close()

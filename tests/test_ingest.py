@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -76,7 +77,7 @@ def test_wijk_is_computed_only_from_a_complete_set_of_buurten(tmp_path, tiny_sou
     centrum = v[(v.region_code == "WK099901") & (v.indicator == "inwoners")].iloc[0]
     assert centrum.value == 1200 + 800 + 300
     assert centrum.status == "berekend uit buurten"
-    assert centrum.source_key.startswith("som van buurten")
+    assert centrum.source_key == "som van 3 buurten: AantalInwoners_5"
     noord = v[(v.region_code == "WK099902") & (v.indicator == "inwoners")]
     assert noord.empty  # one buurt unknown: no wijk total rather than a wrong one
 
@@ -178,3 +179,16 @@ def test_share_is_not_published_when_the_file_lacks_its_numerator(tmp_path, tiny
     assert share.loc["WK099901", "status"] == "berekend uit buurten"  # all its buurten known
     assert "WK099902" not in share.index and "GM0999" not in share.index  # one buurt unknown: not published
     assert share.loc["BU09990201", "status"] == "geheim"
+
+
+def test_a_relative_source_folder_is_loaded_and_kept(tiny_source, tmp_path, monkeypatch):
+    """The README's own command uses `--source ../shared/data`: a relative path must work like an absolute one."""
+    from wijkkompas.store import Store as _Store
+
+    monkeypatch.chdir(tiny_source.parent)
+    store = _Store(tmp_path / "rel")
+    report = ingest(Path(tiny_source.name), store, ["GM0999"])
+    assert report.loaded, report.lines()
+    assert store.years() == [2023, 2024]
+    source = store.ingest_log()[-1]["source"]
+    assert source.startswith("raw/bronnen/") and store.raw_exists(source + "/.compleet")

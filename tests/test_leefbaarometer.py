@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import responses
 
-from tests.apptest_helpers import texts
+from tests.apptest_helpers import assert_clean, texts
 from wijkkompas import lbm
 from wijkkompas.fetch import FETCHED, UNAVAILABLE, fetch_online
 from wijkkompas.ingest import ingest
@@ -201,7 +201,7 @@ def lbm_store(tiny_store_dir, tmp_path):
 
 def test_wijkprofiel_shows_the_leefbaarometer_beside_the_own_scores(app_test, lbm_store):
     at = app_test(lbm_store, page="pages/wijkprofiel.py", query={"gemeente": "GM0999", "regio": "BU09990101"})
-    assert not at.exception and not at.error
+    assert_clean(at)
     shown = texts(at, "markdown").replace("\\", "")  # markdown escapes removed
     assert "**Leefbaarometer (Rijk, meting 2024): +0,015 t.o.v. het landelijk gemiddelde**" in shown
     frames = [d.value for d in at.dataframe if "Dimensie" in d.value.columns]
@@ -212,7 +212,7 @@ def test_scores_page_shows_the_leefbaarometer_beside_the_leefbaarheid_breakdown(
     at = app_test(
         lbm_store, page="pages/scores.py", query={"gemeente": "GM0999", "score": "leefbaarheid", "gebied": "BU09990101"}
     )
-    assert not at.exception
+    assert_clean(at)
     assert "Ter vergelijking, de Leefbaarometer van het Rijk voor Oude Markt" in texts(at, "markdown")
 
 
@@ -235,7 +235,7 @@ def test_scores_page_without_an_own_score_still_shows_the_leefbaarometer(app_tes
     shutil.copy(FIXTURES / "Leefbaarometer-scores buurten 2002-2024.csv", folder)
     ingest(folder, Store(store_dir), ["GM0164"], [2024])
     at = app_test(store_dir, page="pages/scores.py", query={"gemeente": "GM0164", "jaar": "2024", "score": "leefbaarheid"})
-    assert not at.exception
+    assert_clean(at)
     assert "De Leefbaarometer van het Rijk is wel geladen" in texts(at, "markdown")
     table = next(d.value for d in at.dataframe if "Leefbaarometer (Rijk)" in d.value.columns)
     assert "+0,016 t.o.v. het landelijk gemiddelde" in set(table["Leefbaarometer (Rijk)"])

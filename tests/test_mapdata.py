@@ -92,7 +92,7 @@ def test_palette_neutral_and_diverging_schemes_are_colour_blind_safe_brewer():
 
 def test_nearest_year():
     assert nearest_year(2024, [2014, 2015]) == 2015
-    assert nearest_year(2020, [2019, 2021]) == 2019  # tie: the older map
+    assert nearest_year(2020, [2019, 2021]) == 2019  # tie: the older map (the one rule, see test_map_year_rule)
     assert nearest_year(2023, [2023, 2024]) == 2023
     assert nearest_year(2024, []) is None
 

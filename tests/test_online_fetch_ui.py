@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apptest_helpers import texts
+from tests.apptest_helpers import assert_clean, texts
 from tests.test_fetch import Down, FailsOnce, FromFixture
 from wijkkompas.fetch import fetch_online
 
@@ -39,7 +39,7 @@ def test_online_fetch_shows_a_summary_and_retries_only_what_failed(app_test, tmp
     at.text_input[0].input("GM0999")
     at.multiselect(key="online_parts").set_value(["kwb", "maps"])
     next(b for b in at.button if b.label == "Ophalen bij CBS en PDOK").click().run()
-    assert not at.exception
+    assert_clean(at)
     success = texts(at, "success")
     assert "2024: kerncijfers (85984NED) (opgehaald), kaart buurten (opgehaald), kaart gemeente (opgehaald)." in success
     assert "Gegevens geladen" in success  # and ingested into the store
@@ -47,7 +47,7 @@ def test_online_fetch_shows_a_summary_and_retries_only_what_failed(app_test, tmp
     retry = next(b for b in at.button if b.label.startswith("Opnieuw proberen wat niet lukte (1 onderdeel)"))
 
     retry.click().run()
-    assert not at.exception and not at.error
+    assert_clean(at)
     assert "2024: kaart wijken (opgehaald)." in texts(at, "success")
     assert len(cbs.calls) == 1  # the table was not downloaded a second time
     assert len(maps.calls) == 3  # buurten and gemeente the first time, wijken on the retry
@@ -65,7 +65,7 @@ def test_nothing_reachable_is_one_dutch_error(app_test, tmp_path, monkeypatch):
     at = app_test(tmp_path / "leeg")
     at.text_input[0].input("GM0999")
     next(b for b in at.button if b.label == "Ophalen bij CBS en PDOK").click().run()
-    assert not at.exception
+    assert_clean(at, expect_error="Geen verbinding met CBS")
     assert [e.value for e in at.error] == [
         "Geen verbinding met CBS (opendata.cbs.nl). Controleer de internetverbinding of probeer het later opnieuw."
     ]

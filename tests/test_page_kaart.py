@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from tests.apptest_helpers import assert_clean
 from wijkkompas.store import Store
 
 PAGE = "pages/kaart.py"
@@ -77,7 +78,7 @@ def edge_store_dir(tmp_path_factory):
 
 def _open(app_test, data_dir, **query):
     at = app_test(data_dir, page=PAGE, query=query)
-    assert not at.exception, [e.value for e in at.exception]
+    assert_clean(at)
     assert not at.error, [e.value for e in at.error]
     return at
 
@@ -156,7 +157,7 @@ def _rerun(at, widget, value):
     at.session_state["wk_gemeenten"] = ["GM0999"]
     at.session_state["wk_jaar"] = 2024
     widget.set_value(value).run()
-    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    assert_clean(at)
 
 
 def test_changing_widgets_rerenders_without_error(app_test, tiny_store_dir):
@@ -289,7 +290,7 @@ def test_render_choropleth_without_a_catalogue_indicator():
     at = AppTest.from_function(_score_map_app, default_timeout=30)
     at.session_state["method"] = "bands"  # unknown: falls back, never crashes
     at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    assert_clean(at)
     spec = _spec(at)
     props = [f["properties"] for f in spec["layers"][0]["data"]["features"]]
     assert [p["g"] for p in props] == ["GM0999"] * 3  # gemeente derived from the code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.apptest_helpers import assert_clean
 from tests.conftest import assert_no_exception, screenshot, wait_for_app
 from wijkkompas import methodology as m
 from wijkkompas.catalogue.catalogue import load_catalogue
@@ -19,7 +20,7 @@ def _all_text(at) -> str:
 
 def test_every_indicator_source_score_caveat_and_the_licence_are_on_the_page(app_test, tiny_store_dir):
     at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999"})
-    assert not at.exception
+    assert_clean(at)
     catalogue = load_catalogue()
     table = next(d.value for d in at.dataframe if "Wat het is" in d.value.columns)
     assert len(table) == len(catalogue)
@@ -61,7 +62,7 @@ def test_every_indicator_source_score_caveat_and_the_licence_are_on_the_page(app
 def test_search_filters_the_catalogue(app_test, tiny_store_dir):
     at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999"})
     at.text_input[0].set_value("woz").run()
-    assert not at.exception
+    assert_clean(at)
     table = next(d.value for d in at.dataframe if "Wat het is" in d.value.columns)
     assert list(table["id"]) == ["woz_waarde"]
     at.text_input[0].set_value("bestaat niet xyz").run()
@@ -71,7 +72,7 @@ def test_search_filters_the_catalogue(app_test, tiny_store_dir):
 
 def test_page_works_without_any_data(app_test, tmp_path):
     at = app_test(tmp_path / "leeg", page=PAGE)
-    assert not at.exception
+    assert_clean(at)
     table = next(d.value for d in at.dataframe if "Wat het is" in d.value.columns)
     assert len(table) == len(load_catalogue())
 

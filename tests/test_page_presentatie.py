@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.apptest_helpers import assert_clean
 from tests.conftest import ROOT
 from wijkkompas.presentation.model import Presentation, make_slide, save_presentation
 
@@ -29,8 +30,7 @@ def page(use_data_dir):
 
 
 def clean(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    assert_clean(at)
 
 
 def slide_lines(at) -> list[str]:
@@ -96,8 +96,7 @@ def test_an_invalid_slide_gives_a_dutch_message_not_a_crash(tiny_store, page):
     at.run()
     at.multiselect(key="pr_v_regios").set_value(["WK099901"]).run()
     at.button(key="pr_add").click().run()
-    assert not at.exception
-    assert any("2 tot 4" in e.value for e in at.error)
+    assert_clean(at, expect_error="2 tot 4")
     assert slide_lines(at) == []
 
 
@@ -142,5 +141,4 @@ def test_present_mode_shows_only_the_deck(tiny_store, page):
 
 def test_present_mode_with_an_unknown_name_is_a_dutch_message(tiny_store, page):
     at = page(tiny_store.data_dir, {"presentatie": "bestaat-niet", "modus": "presenteren"})
-    assert not at.exception
-    assert any("Er is geen presentatie met de naam 'bestaat-niet'" in e.value for e in at.error)
+    assert_clean(at, expect_error="Er is geen presentatie met de naam 'bestaat-niet'")

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from tests.apptest_helpers import assert_clean
 from tests.conftest import assert_no_exception, screenshot, wait_for_app
 from wijkkompas.store import Store
 
@@ -45,7 +46,7 @@ def store_copy(tiny_store_dir, tmp_path):
 
 def test_veerkracht_ranking_breakdown_and_a_live_weight_change(app_test, store_copy):
     at = app_test(store_copy, page=PAGE, query={"score": "veerkracht", "gemeente": "GM0999"})
-    assert not at.exception
+    assert_clean(at)
     assert any("benadering (proxy)" in i.value for i in at.info)
     ranking = _ranking(at)
     assert len(ranking) == 5 and list(ranking["Plaats"]) == [1, 2, 3, 4, 5]
@@ -59,19 +60,19 @@ def test_veerkracht_ranking_breakdown_and_a_live_weight_change(app_test, store_c
     # A slider move recomputes the ranking; the breakdown still adds up.
     before = ranking.set_index("Code")["Score"].to_dict()
     at.select_slider(key="sc_iw_veerkracht_wonen_corporatiewoningen").set_value(3.0).run()
-    assert not at.exception
+    assert_clean(at)
     assert _ranking(at).set_index("Code")["Score"].to_dict() != before
     _assert_parts_add_up(at)
     # Theme 'wonen' to 0: only 'zorg' is left, one theme of four (< half of the weight) → no total.
     at.select_slider(key="sc_tw_veerkracht_wonen").set_value(0.0).run()
-    assert not at.exception
+    assert_clean(at)
     assert any("geen totaalscore" in w.value for w in at.warning)
     # Every theme to 0: a Dutch message, no crash.
     for s in at.select_slider:
         if s.key.startswith("sc_tw_veerkracht_"):
             s.set_value(0.0)
     at.run()
-    assert not at.exception
+    assert_clean(at)
     assert any("niets te berekenen" in w.value for w in at.warning)
 
 
@@ -79,14 +80,14 @@ def test_save_load_reset_and_a_broken_saved_file(app_test, store_copy):
     store = Store(store_copy)
     store.write_document("scores/kapot.toml", b"[scores.veerkracht\nlabel = ")  # e.g. from an old pack
     at = app_test(store_copy, page=PAGE, query={"score": "veerkracht", "gemeente": "GM0999"})
-    assert not at.exception
+    assert_clean(at)
     assert any("kapot.toml" in w.value for w in at.warning)  # reported, page works, file untouched
     assert len(_ranking(at)) == 5
 
     at.select_slider(key="sc_tw_veerkracht_zorg").set_value(2.0).run()
     at.text_input[0].set_value("Zorg telt dubbel")
     at.button[0].click().run()  # the form's 'Bewaren'
-    assert not at.exception
+    assert_clean(at)
     assert any("Bewaard" in s.value for s in at.success)
     saved = lambda: store.snapshot().read_bytes("scores/zorg-telt-dubbel.toml").decode("utf-8")  # noqa: E731
     assert "weight = 2.0" in saved()
@@ -104,7 +105,7 @@ def test_save_load_reset_and_a_broken_saved_file(app_test, store_copy):
 
     picker = next(s for s in at.selectbox if s.label == "Gewichten")
     picker.set_value("zorg-telt-dubbel").run()
-    assert not at.exception
+    assert_clean(at)
     assert at.select_slider(key="sc_tw_veerkracht_zorg").value == 2.0
     assert saved() == before  # loading never touches the file
     assert store.snapshot().read_bytes("scores/kapot.toml") == b"[scores.veerkracht\nlabel = "
@@ -112,26 +113,26 @@ def test_save_load_reset_and_a_broken_saved_file(app_test, store_copy):
 
 def test_leefbaarheid_view_method_from_the_url_level_and_reference(app_test, store_copy):
     at = app_test(store_copy, page=PAGE, query={"gemeente": "GM0999", "methode": "percentiel"})
-    assert not at.exception
+    assert_clean(at)
     view = next(s for s in at.selectbox if s.label == "Bekijk")
     assert view.value == "fysiek"  # the total has too little data in Teststad, fysiek has enough
     assert any("Overlast" in w.value and "onvoldoende gegevens" in w.value for w in at.warning)
     assert at.radio(key="sc_method_leefbaarheid").value == "percentiel"
     at.radio(key="sc_ref_leefbaarheid").set_value("alles").run()
-    assert not at.exception
+    assert_clean(at)
     assert len(_ranking(at)) == 5
     at.radio(key="sc_niveau").set_value("wijk").run()
-    assert not at.exception
+    assert_clean(at)
 
 
 def test_real_twente_data_says_onvoldoende_gegevens(app_test, twente_store_dir):
     at = app_test(twente_store_dir, page=PAGE, query={"gemeente": "GM0164", "jaar": "2024"})
-    assert not at.exception
+    assert_clean(at)
     assert any("onvoldoende gegevens" in w.value for w in at.warning)
     at = app_test(
         twente_store_dir, page=PAGE, query={"score": "veerkracht", "gemeente": "GM0164,GM0153,GM0141", "jaar": "2017"}
     )
-    assert not at.exception
+    assert_clean(at)
     assert len(_ranking(at)) > 100
 
 

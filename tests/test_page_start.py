@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.apptest_helpers import assert_clean
 from tests.conftest import assert_no_exception, screenshot, wait_for_app
 
 
 def test_empty_store_explains_two_ways_to_get_data(app_test, tmp_path):
     at = app_test(tmp_path / "leeg")
-    assert not at.exception
+    assert_clean(at)
     assert any("nog geen gegevens" in i.value for i in at.info)
     labels = [t.label for t in at.tabs]
     assert "Online ophalen bij CBS en PDOK" in labels and "Uit een map met bestanden" in labels
@@ -17,7 +18,7 @@ def test_empty_store_explains_two_ways_to_get_data(app_test, tmp_path):
 
 def test_loaded_store_shows_overview(app_test, tiny_store_dir):
     at = app_test(tiny_store_dir)
-    assert not at.exception
+    assert_clean(at)
     table = at.dataframe[0].value
     assert set(table["Code"]) == {"GM0999"} and sorted(table["Jaar"]) == [2023, 2024]
     assert at.sidebar.multiselect[0].value == ["GM0999"]
@@ -34,7 +35,7 @@ def test_folder_form_loads_data_into_an_empty_store(app_test, tmp_path, tiny_sou
     at.text_input(key="folder_path").input(str(tiny_source))
     at.text_input(key="folder_codes").input("GM0999")
     next(b for b in at.button if b.label == "Inlezen").click().run()
-    assert not at.exception
+    assert_clean(at)
     assert any("Gegevens geladen" in s.value for s in at.success)
 
 
@@ -42,8 +43,7 @@ def test_folder_form_with_wrong_folder_gives_dutch_error(app_test, tmp_path):
     at = app_test(tmp_path / "leeg")
     at.text_input(key="folder_path").input(str(tmp_path / "bestaat-niet"))
     next(b for b in at.button if b.label == "Inlezen").click().run()
-    assert not at.exception
-    assert any("bestaat niet" in e.value for e in at.error)
+    assert_clean(at, expect_error="bestaat niet")
 
 
 @pytest.mark.browser

@@ -132,7 +132,7 @@ def test_one_year_only(tiny_store, app_test):
 def test_empty_store(tmp_path, app_test):
     Store(tmp_path)  # nothing ingested
     at = app_test(tmp_path)
-    assert not at.exception
+    assert_clean(at)
     assert "nog geen gegevens geladen" in texts(at, "warning")
 
 

@@ -7,6 +7,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from tests.apptest_helpers import assert_clean
+
 PAGE = "pages/wijkprofiel.py"
 
 
@@ -28,7 +30,7 @@ def facts(at) -> dict[str, str]:
 
 def test_wijk_from_the_url(app_test, tiny_store_dir):
     at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999", "regio": "WK099902"})
-    assert not at.exception and not at.error
+    assert_clean(at)
     assert at.header[0].value == "Noord & Oost"
     assert at.selectbox(key="wp_wijk").value == "WK099902"
     header = facts(at)
@@ -43,7 +45,7 @@ def test_wijk_from_the_url(app_test, tiny_store_dir):
 def test_choosing_a_buurt_shows_its_profile(app_test, tiny_store_dir):
     at = app_test(tiny_store_dir, page=PAGE, query={"regio": "WK099902"})
     at.selectbox(key="wp_buurt").select("BU09990203").run()
-    assert not at.exception
+    assert_clean(at)
     assert at.header[0].value == "<b>Bloemwijk</b>"  # shown as text, never as HTML
     assert "<b>Bloemwijk</b>" not in html_blocks(at)
     assert "Buurtcode BU09990203" in texts(at)
@@ -52,11 +54,12 @@ def test_choosing_a_buurt_shows_its_profile(app_test, tiny_store_dir):
 
 def test_unknown_code_in_the_url_gives_a_dutch_message(app_test, tiny_store_dir):
     at = app_test(tiny_store_dir, page=PAGE, query={"regio": "WK099977"})
-    assert not at.exception
+    assert_clean(at)
     assert any("WK099977 bestaat niet" in w.value for w in at.warning)
     assert at.header[0].value == "Centrum"  # the page still works, with the first wijk
     at = app_test(tiny_store_dir, page=PAGE, query={"regio": "<script>"})
-    assert not at.exception and any("geen code van een wijk" in w.value for w in at.warning)
+    assert_clean(at)
+    assert any("geen code van een wijk" in w.value for w in at.warning)
 
 
 def test_wijk_with_most_values_suppressed(app_test, tiny_store):
@@ -66,7 +69,7 @@ def test_wijk_with_most_values_suppressed(app_test, tiny_store):
     values["status"] = np.where(hide, "geheim", values["status"])
     tiny_store.replace(values, pd.DataFrame(), source_tables=["85984NED"], gemeenten=["GM0999"])
     at = app_test(tiny_store.data_dir, page=PAGE, query={"regio": "WK099901"})
-    assert not at.exception and not at.error
+    assert_clean(at)
     own = re.findall(r'<tr><td>([^<]*)</td><td class="([^"]*)">([^<]*)', html_blocks(at))  # label, class, wijk cell
     hidden = [label for label, cls, cell in own if cls == "missing" and cell == "onbekend (geheim bij CBS)"]
     assert len(hidden) >= 8 and len(hidden) == len(own) - 1  # all but inwoners

@@ -203,7 +203,10 @@ def _read_loop(store: Store, n: int, errors: list) -> None:
             errors.append(exc)
 
 
-@pytest.mark.parametrize(("threads", "reads", "small_files_cached"), [(3, 10_000, True), (4, 1_000, False)])
+@pytest.mark.parametrize(
+    ("threads", "reads", "small_files_cached"),
+    [pytest.param(3, 10_000, True, marks=pytest.mark.slow), (4, 1_000, False)],
+)
 def test_reader_threads_never_fail(tiny_store, monkeypatch, threads, reads, small_files_cached):
     if not small_files_cached:
         monkeypatch.setattr(snapshot_mod, "SMALL_FILE_BYTES", 0)  # every read opens and decodes Parquet
@@ -333,6 +336,7 @@ def test_a_waiting_writer_says_so(tiny_store):
     assert tiny_store.snapshot().has("scores/na.toml")
 
 
+@pytest.mark.slow
 def test_the_package_and_every_page_module_import_without_fcntl(tmp_path):
     """Municipal laptops run Windows: nothing POSIX-only may be imported by the package."""
     proc = _run_py(

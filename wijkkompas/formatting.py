@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 from wijkkompas.catalogue.catalogue import Indicator
 
@@ -13,6 +14,9 @@ MISSING_TEXT = {
     "niet te berekenen": "niet te berekenen",
     "": "geen cijfer",
 }
+
+
+EURO_UNITS = {"euro": 1, "x 1 000 euro": 1000, "x 1000 euro": 1000}
 
 
 def nl_number(value: float | int | None, decimals: int = 0) -> str:
@@ -29,6 +33,9 @@ def format_value(value: float | None, indicator: Indicator | None, *, with_unit:
     if text == "–" or not with_unit or indicator is None or not indicator.unit or indicator.unit == "aantal":
         return text
     unit = indicator.unit
+    if unit in EURO_UNITS:  # "274 x 1 000 euro" is CBS's table header, not how anyone says a price
+        factor = EURO_UNITS[unit]
+        return "€ " + nl_number(value * factor, max(decimals - len(str(factor)) + 1, 0))
     return f"{text}%" if unit == "%" else f"{text} {unit}"
 
 
@@ -45,3 +52,12 @@ def source_label(table: object) -> str:
 def esc(text: object) -> str:
     """Every name from data that reaches HTML goes through here."""
     return html.escape("" if text is None else str(text), quote=True)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:=^&\"'])")
+
+
+def md_escape(text: object) -> str:
+    """Text from data or a person inside Markdown, every character literal: no HTML, links, emphasis,
+    LaTeX or Streamlit directives such as `:red[...]` (each punctuation mark gets a backslash)."""
+    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))

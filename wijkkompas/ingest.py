@@ -21,6 +21,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from wijkkompas.catalogue.catalogue import (
+    COUNT_UNITS,
     Catalogue,
     Indicator,
     KeyInfo,
@@ -46,7 +47,7 @@ STATUS_LABELS = {
     STATUS_SECRET: "onbekend (geheim bij CBS)",
     "niet gepubliceerd": "niet gepubliceerd",
     STATUS_COMPUTED: "berekend uit de buurten",
-    STATUS_NOT_COMPUTABLE: "niet te berekenen (deling door nul)",
+    STATUS_NOT_COMPUTABLE: "niet te berekenen (geen noemer of deling door nul)",
 }
 TOP_GROUP_THEMES = {
     "bevolking": "bevolking",
@@ -180,79 +181,202 @@ def raw_indicator_meta(info: KeyInfo, ident: str, table_id: str) -> Indicator:
 
 
 # --------------------------------------------------------------------------- aggregation
+#
+# How a wijk or gemeente value CBS did not publish is made from its buurten. The kind comes from the
+# catalogue (`aggregate`, validated against the unit there) and is checked once more against the
+# units in the table's own metadata, because a key that is a count one year can be a percentage the
+# next (herkomst in 2013-2014): a percentage is never summed and a weight must be a count.
 
 
-def _aggregation_rules(matches: dict[str, Match]) -> tuple[set[str], dict[str, str]]:
-    """Which keys add up (counts) and which average with which weight key."""
-    sums: set[str] = set()
-    weighted: dict[str, str] = {}
+@dataclass(frozen=True)
+class AggRule:
+    """How one CBS column is filled for a wijk or gemeente from its buurten.
+
+    kind: "sum" (counts), "mean" (a published percentage or average, weighted by its own
+    denominator `weight`), "density" (sum of `count` over sum of `area`, times `scale`) or
+    "not_computable" (the right denominator is not in the table: say so instead of guessing).
+    """
+
+    kind: str
+    weight: str | None = None
+    count: str | None = None
+    area: str | None = None
+    scale: float = 1.0
+    why: str = ""
+
+
+def _is_count(unit: str | None) -> bool:
+    """A unit that adds up. Unknown (a CSV without metadata) trusts the validated catalogue."""
+    unit = (unit or "").strip()
+    return unit == "" or unit in COUNT_UNITS
+
+
+def aggregation_rules(matches: dict[str, Match], units: dict[str, str] | None = None) -> dict[str, AggRule]:
+    """Per CBS column: how it is computed for a wijk or gemeente (columns without a rule are not)."""
+    units = units or {}
+    rules: dict[str, AggRule] = {}
+
+    def put(key: str | None, rule: AggRule) -> None:
+        if not key:
+            return
+        old = rules.get(key)
+        # A column that must not be summed stays so, whatever another indicator asks of it.
+        if old is None or old.kind == "sum":
+            rules[key] = rule
+
+    def count_or_refuse(key: str | None, why: str) -> bool:
+        if key and _is_count(units.get(key)):
+            put(key, AggRule("sum"))
+            return True
+        return False
+
     for m in matches.values():
-        agg = m.indicator.aggregate
+        ind, agg = m.indicator, m.indicator.aggregate
         if agg == "sum" and m.key:
-            sums.add(m.key)
-        elif agg == "ratio" and m.indicator.derived:
-            sums.update(k for k in (m.numerator, m.denominator) if k)
-        elif agg == "weighted_mean" and m.weight:
-            if m.key:
-                weighted[m.key] = m.weight
-            sums.add(m.weight)
-    return sums, weighted
+            if not count_or_refuse(m.key, ""):
+                put(m.key, AggRule("not_computable", why=f"eenheid {units.get(m.key)} is geen aantal"))
+        elif agg == "ratio" and ind.derived:
+            if not _is_count(units.get(m.denominator)):
+                continue  # the share cannot be recomputed; it stays as CBS published it
+            put(m.denominator, AggRule("sum"))
+            if _is_count(units.get(m.numerator)):
+                put(m.numerator, AggRule("sum"))
+            elif units.get(m.numerator, "").strip() == "%" and ind.scale == 100:
+                # The numerator is itself the published share (herkomst 2013-2014): weight it by its
+                # denominator. Two buurten at 10 % of 1 000 and 30 % of 3 000 make 25 %, not 40 %.
+                put(m.numerator, AggRule("mean", weight=m.denominator))
+            else:
+                put(m.numerator, AggRule("not_computable", why=f"eenheid {units.get(m.numerator)}"))
+        elif agg == "weighted_mean" and m.key:
+            if m.weight and _is_count(units.get(m.weight)):
+                put(m.weight, AggRule("sum"))
+                put(m.key, AggRule("mean", weight=m.weight))
+            else:
+                put(m.key, AggRule("not_computable", why="de noemer (het gewicht) staat niet in de tabel"))
+        elif agg == "density" and m.key:
+            if m.count and m.area and _is_count(units.get(m.count)) and _is_count(units.get(m.area)):
+                put(m.count, AggRule("sum"))
+                put(m.area, AggRule("sum"))
+                put(m.key, AggRule("density", count=m.count, area=m.area, scale=ind.scale))
+            else:
+                put(m.key, AggRule("not_computable", why="aantal of oppervlakte staat niet in de tabel"))
+    return rules
+
+
+def aggregation_note(rule: AggRule, key: str, n: int) -> str:
+    """The `source_key` of a computed cell: how it came about, in words a user can check."""
+    buurten = f"{n} buurt" if n == 1 else f"{n} buurten"
+    if rule.kind == "sum":
+        return f"som van {buurten}: {key}"
+    if rule.kind == "mean":
+        return f"gewogen gemiddelde van {buurten} (gewicht {rule.weight}): {key}"
+    if rule.kind == "density":
+        return f"dichtheid uit {buurten} ({rule.count} / {rule.area}): {key}"
+    return f"niet te berekenen uit buurten ({rule.why}): {key}"
+
+
+def aggregate_buurten(
+    bu: pd.DataFrame, groups: np.ndarray, expected: pd.Series, rules: dict[str, AggRule]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Aggregate buurt rows `bu` (columns = CBS keys) to the parents in `groups`.
+
+    Returns (values, status) per parent and key; status is "computed", "not_computable" (every buurt
+    has a figure, but the rule lacks its denominator) or "" (no value: some buurt lacks a figure). A parent is computed only when *every* buurt CBS lists for it
+    has what the rule needs (`expected` buurten per parent): a sum over part of a wijk would be a
+    wrong number that looks right. In a weighted mean a buurt whose weight is 0 adds nothing, so it
+    may lack the value (CBS publishes no household size for a buurt without households).
+    """
+    index = pd.Index(sorted(pd.unique(groups)))
+    values, status = {}, {}
+
+    def complete(ok: pd.Series) -> pd.Series:
+        return ok.groupby(groups).sum().reindex(index).fillna(0) == expected.reindex(index)
+
+    for key, rule in rules.items():
+        if key not in bu:
+            continue
+        vals = bu[key]
+        if rule.kind == "sum":
+            value = vals.groupby(groups).sum(min_count=1).reindex(index)
+            ok = complete(vals.notna())
+        elif rule.kind == "mean":
+            w = bu[rule.weight] if rule.weight in bu else pd.Series(np.nan, index=bu.index)
+            usable = vals.notna() & w.notna()
+            num = (vals * w).where(usable).groupby(groups).sum(min_count=1).reindex(index)
+            den = w.where(usable).groupby(groups).sum(min_count=1).reindex(index)
+            value = (num / den).where(den > 0)
+            ok = complete(usable | (w == 0))
+        elif rule.kind == "density":
+            c = bu[rule.count] if rule.count in bu else pd.Series(np.nan, index=bu.index)
+            a = bu[rule.area] if rule.area in bu else pd.Series(np.nan, index=bu.index)
+            usable = c.notna() & a.notna()
+            num = c.groupby(groups).sum(min_count=1).reindex(index)
+            den = a.groupby(groups).sum(min_count=1).reindex(index)
+            value = (num / den * rule.scale).where(den > 0)
+            ok = complete(usable)
+        else:  # not computable: mark the parents that *would* be computed (every buurt has a value)
+            has = complete(vals.notna()).to_numpy()
+            values[key] = pd.Series(np.nan, index=index)
+            status[key] = pd.Series(np.where(has, "not_computable", ""), index=index)
+            continue
+        ok = ok.to_numpy() & value.notna().to_numpy()
+        values[key] = value.where(ok)
+        status[key] = pd.Series(np.where(ok, "computed", ""), index=index)
+    return pd.DataFrame(values, index=index), pd.DataFrame(status, index=index)
 
 
 def add_missing_aggregates(
-    wide: pd.DataFrame, present: pd.DataFrame, all_buurten: pd.Index, matches: dict[str, Match]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    wide: pd.DataFrame,
+    present: pd.DataFrame,
+    all_buurten: pd.Index,
+    matches: dict[str, Match],
+    units: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, AggRule], pd.Series]:
     """Fill wijk and gemeente cells CBS did not publish, from complete sets of buurten.
 
-    Returns the augmented wide table and a boolean frame marking the computed cells. A wijk is
-    computed only if *every* buurt CBS lists for it has a value: a sum over a partial set would be
-    a wrong number that looks right.
+    Returns the augmented wide table, a frame marking each cell "computed" / "not_computable" / "",
+    the rules used, and the number of buurten per parent (for the note on a computed value).
     """
-    sums, weighted = _aggregation_rules(matches)
-    keys = [k for k in wide.columns if k != "region_code" and (k in sums or k in weighted)]
-    computed = pd.DataFrame(False, index=wide.index, columns=wide.columns)
-    if not keys or len(all_buurten) == 0:
-        return wide, computed
+    rules = aggregation_rules(matches, units)
+    rules = {k: r for k, r in rules.items() if k in wide.columns and k != "region_code"}
+    computed = pd.DataFrame("", index=wide.index, columns=wide.columns)
+    computed["region_code"] = wide["region_code"]
+    if not rules or len(all_buurten) == 0:
+        return wide, computed, rules, pd.Series(dtype="int64")
     buurt_regions = region_frame(pd.Series(all_buurten))
     wide_idx = wide.set_index("region_code")
-    bu = wide_idx.reindex(buurt_regions["region_code"].to_numpy())[keys]
+    bu = wide_idx.reindex(buurt_regions["region_code"].to_numpy())
     bu.index = pd.RangeIndex(len(bu))
-    results = []
+    vals, stats, sizes = [], [], []
     for parent in ("wijk_code", "gemeente_code"):
         groups = buurt_regions[parent].to_numpy()
         expected = pd.Series(1, index=bu.index).groupby(groups).sum()
-        agg = {}
-        for key in keys:
-            vals = bu[key]
-            if key in weighted:
-                w = bu.get(weighted[key])
-                if w is None:
-                    continue
-                ok = vals.notna() & w.notna()
-                num = (vals * w).where(ok).groupby(groups).sum(min_count=1)
-                den = w.where(ok).groupby(groups).sum(min_count=1)
-                n = ok.groupby(groups).sum()
-                value = (num / den).where(den > 0)
-            else:
-                n = vals.notna().groupby(groups).sum()
-                value = vals.groupby(groups).sum(min_count=1)
-            agg[key] = value.where(n == expected)
-        results.append(pd.DataFrame(agg))
-    computed_values = pd.concat(results)
-    computed_values = computed_values[~computed_values.index.duplicated()]
+        v, s_ = aggregate_buurten(bu, groups, expected, rules)
+        vals.append(v)
+        stats.append(s_)
+        sizes.append(expected)
+    computed_values = pd.concat(vals)
+    computed_status = pd.concat(stats)
+    n_buurten = pd.concat(sizes)
+    keep = ~computed_values.index.duplicated()
+    computed_values, computed_status = computed_values[keep], computed_status[keep]
+    n_buurten = n_buurten[~n_buurten.index.duplicated()]
     # Only where the source published nothing for that cell.
     all_codes = wide_idx.index.union(computed_values.index)
     out = wide_idx.reindex(all_codes)
     pres = present.set_index("region_code").reindex(all_codes).fillna(False).astype(bool)
     fill = computed_values.reindex(all_codes)
-    comp = pd.DataFrame(False, index=all_codes, columns=out.columns)
-    for key in keys:
-        mask = (~pres[key]) & fill[key].notna() if key in pres else fill[key].notna()
+    fill_status = computed_status.reindex(all_codes).fillna("")
+    comp = pd.DataFrame("", index=all_codes, columns=out.columns)
+    for key in rules:
+        free = ~pres[key] if key in pres else pd.Series(True, index=all_codes)
+        mask = free & (fill_status[key] == "computed")
         out.loc[mask, key] = fill.loc[mask, key]
-        comp.loc[mask, key] = True
+        comp.loc[mask, key] = "computed"
+        comp.loc[free & (fill_status[key] == "not_computable"), key] = "not_computable"
     out = out.reset_index(names="region_code")
     comp = comp.reset_index(names="region_code")
-    return out, comp
+    return out, comp, rules, n_buurten
 
 
 # --------------------------------------------------------------------------- harmonise one table
@@ -292,10 +416,14 @@ def harmonise(
     all_buurten = pd.Index(sorted(listed | set(wide.loc[wide["region_code"].str.startswith("BU"), "region_code"])))
     if not listed:
         all_buurten = pd.Index([])
-    aug, computed = add_missing_aggregates(wide, present, all_buurten, matches)
+    unit_of = {k.key: k.unit.strip() for k in infos}
+    aug, how, rules, n_buurten = add_missing_aggregates(wide, present, all_buurten, matches, unit_of)
     pres = present.set_index("region_code").reindex(aug["region_code"]).fillna(False).astype(bool)
     pres = pres.reset_index(drop=True)
-    computed = computed.drop(columns="region_code")
+    how = how.drop(columns="region_code")
+    computed = how == "computed"
+    not_computable = how == "not_computable"
+    n_of = aug["region_code"].map(n_buurten).fillna(0).astype(int).to_numpy()
 
     # 1) every CBS column, as published, under a catalogue id or cbs.<stem>
     published = {m.key: m.indicator.id for m in matches.values() if m.key}
@@ -306,6 +434,7 @@ def harmonise(
     values = aug[key_cols].to_numpy(dtype="float64")
     is_present = pres[key_cols].to_numpy(dtype=bool)
     is_computed = computed[key_cols].to_numpy(dtype=bool)
+    is_not_computable = not_computable[key_cols].to_numpy(dtype=bool)
     n_rows, n_keys = values.shape
     # Categorical columns: 3 M rows of a national year would otherwise be 3 M Python strings each.
     region_codes = pd.Index(aug["region_code"].astype(str))
@@ -314,16 +443,21 @@ def harmonise(
     flat_val = values.ravel()
     flat_present = is_present.ravel()
     flat_comp = is_computed.ravel()
-    keep = flat_present | flat_comp
-    status_codes = np.where(flat_comp, 2, np.where(np.isnan(flat_val), 1, 0)).astype(np.int8)
+    flat_nc = is_not_computable.ravel()
+    keep = flat_present | flat_comp | flat_nc
+    status_codes = np.where(flat_comp, 2, np.where(flat_nc, 3, np.where(np.isnan(flat_val), 1, 0))).astype(np.int8)
     long = pd.DataFrame(
         {
             "region_code": pd.Categorical.from_codes(row_idx[keep], categories=region_codes),
             "source_key": pd.Categorical.from_codes(key_idx[keep], categories=pd.Index(key_cols)),
             "value": flat_val[keep],
-            "status": pd.Categorical.from_codes(status_codes[keep], categories=[STATUS_OK, STATUS_SECRET, STATUS_COMPUTED]),
+            "status": pd.Categorical.from_codes(
+                status_codes[keep], categories=[STATUS_OK, STATUS_SECRET, STATUS_COMPUTED, STATUS_NOT_COMPUTABLE]
+            ),
         }
     )
+    made = (flat_comp | flat_nc)[keep]
+    made_key, made_n = key_idx[keep][made], n_of[row_idx[keep][made]]
     if raw.status is not None and not raw.status.empty:
         st = raw.status.melt(id_vars="region_code", var_name="source_key", value_name="why").dropna()
         st = st[st["why"].astype(str).str.len() > 0]
@@ -333,13 +467,17 @@ def harmonise(
         long = long.drop(columns="why")
     ids = {k: published.get(k, raw_ids[k]) for k in key_cols}
     long["indicator"] = long["source_key"].map(ids).astype("category")
-    computed_rows = (long["status"] == STATUS_COMPUTED).to_numpy()
-    if computed_rows.any():
+    if made.any():
+        # How each computed value came about ("som van 4 buurten: AantalInwoners_5"): one text per
+        # (key, number of buurten), not one Python string per cell.
+        notes = {
+            (k, n): aggregation_note(rules[key_cols[k]], key_cols[k], int(n))
+            for k, n in set(zip(made_key.tolist(), made_n.tolist(), strict=True))
+        }
         long["source_key"] = long["source_key"].astype(str)
-        long.loc[computed_rows, "source_key"] = "som van buurten: " + long.loc[computed_rows, "source_key"]
+        long.loc[made, "source_key"] = [notes[(k, n)] for k, n in zip(made_key.tolist(), made_n.tolist(), strict=True)]
 
     # 2) derived shares, from the (augmented) counts
-    unit_of = {k.key: k.unit.strip() for k in infos}
     derived = []
     for m in matches.values():
         if not m.indicator.derived:
@@ -352,23 +490,35 @@ def harmonise(
         has_den = pres[m.denominator].to_numpy() | computed[m.denominator].to_numpy()
         any_present = has_num & has_den
         any_comp = computed[m.numerator].to_numpy() | computed[m.denominator].to_numpy()
+        any_nc = not_computable[m.numerator].to_numpy() | not_computable[m.denominator].to_numpy()
         published_share = unit_of.get(m.numerator, "") == "%" and m.indicator.scale == 100
         if published_share:
             # Some older years publish the share itself (e.g. herkomst 2013-2014): take it as published.
+            # For a wijk from buurten that numerator is already the mean weighted by the denominator.
             den = np.where(np.isnan(num), np.nan, 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             val = np.where(den > 0, num if published_share else num / den * m.indicator.scale, np.nan)
         st = np.where(
-            np.isnan(num) | np.isnan(den),
-            STATUS_SECRET,
-            np.where(den > 0, np.where(any_comp, STATUS_COMPUTED, STATUS_OK), STATUS_NOT_COMPUTABLE),
+            any_nc,
+            STATUS_NOT_COMPUTABLE,
+            np.where(
+                np.isnan(num) | np.isnan(den),
+                STATUS_SECRET,
+                np.where(den > 0, np.where(any_comp, STATUS_COMPUTED, STATUS_OK), STATUS_NOT_COMPUTABLE),
+            ),
         )
-        keep = any_present | any_comp
+        keep = any_present | any_comp | any_nc
+        plain = m.numerator if published_share else m.source_key
+        src = np.where(
+            any_comp & (st == STATUS_COMPUTED),
+            np.array([f"uit {n} buurten: " if n != 1 else "uit 1 buurt: " for n in n_of], dtype=object) + plain,
+            plain,
+        )
         derived.append(
             pd.DataFrame(
                 {
                     "region_code": aug["region_code"].to_numpy()[keep],
-                    "source_key": m.numerator if published_share else m.source_key,
+                    "source_key": src[keep],
                     "value": val[keep],
                     "status": st[keep],
                     "indicator": m.indicator.id,
@@ -542,7 +692,7 @@ def keep_raw_copy(folder: FolderSource, store: Store) -> str:
             for path in folder.files():
                 store.write_raw("raw/" + path.resolve().relative_to(raw_root).as_posix(), path.read_bytes())
         return rel
-    files = list(folder.files())
+    files = [path.resolve() for path in folder.files()]  # a relative --source (../shared/data) is normal on the CLI
     base = root if root.is_dir() else root.parent
     digest = hashlib.sha256()
     for path in files:
@@ -606,7 +756,9 @@ def _ingest_table(
     sub = RawTable(raw.table_id, rows, raw.keys, raw.info, names, raw.status, raw.files, year)
     long, matches, extra = harmonise(sub, year, catalogue, table_kind=kind, present=present)
     # Names: this table's own, then the map of the same year, then the nearest other map year.
-    geo_years = sorted(geometry_names, key=lambda y: abs(y - year))
+    from wijkkompas.mapdata import map_years_by_preference
+
+    geo_years = map_years_by_preference(year, geometry_names)
     regions = build_regions(
         year,
         pd.concat([long["region_code"], pd.Series([c for c in names if c.startswith(("BU", "WK", "GM"))])]),
@@ -698,4 +850,6 @@ def _ingest_geometries(
 def _nearest_needed(year: int, years: Sequence[int], contents: FolderContents) -> bool:
     """Keep a map year outside `years` when it is the closest map to a requested year."""
     map_years = sorted({g.year for g in contents.geometries})
-    return any(min(map_years, key=lambda y: abs(y - want)) == year for want in years)
+    from wijkkompas.mapdata import nearest_year
+
+    return any(nearest_year(want, map_years) == year for want in years)

@@ -127,12 +127,32 @@ def unit_suffix(unit: str) -> str:
 # --------------------------------------------------------------------------- years and joins
 
 
+def map_years_by_preference(data_year: int, available: Sequence[int]) -> list[int]:
+    """THE rule for which map goes with figures of `data_year`, as an order of preference.
+
+    The map of the data year itself; else the closest loaded map year; on a tie the older one (the
+    borders already in force, rather than ones drawn later). Every page, export and slide uses this
+    rule (through `nearest_year`, or this order where a gemeente missing from the first map falls back
+    to the next), so Kaart, Scores, the PDF and the presentation draw one wijk with one set of borders.
+    """
+    return sorted({int(y) for y in available}, key=lambda y: (abs(y - int(data_year)), y))
+
+
 def nearest_year(target: int, available: Sequence[int]) -> int | None:
-    """The loaded geometry year closest to the data year (the older one on a tie)."""
-    years = sorted({int(y) for y in available})
+    """The loaded geometry year for figures of `target` (see `map_years_by_preference`)."""
+    order = map_years_by_preference(target, available)
+    return order[0] if order else None
+
+
+def map_year_caption(map_years: Sequence[int], data_year: int | None = None) -> str:
+    """'Kaartgrenzen 2024.' printed beside every map; says so when the figures are of another year."""
+    years = sorted({int(y) for y in map_years})
     if not years:
-        return None
-    return min(years, key=lambda y: (abs(y - int(target)), y))
+        return ""
+    text = f"Kaartgrenzen {', '.join(map(str, years))}"
+    if data_year is not None and years != [int(data_year)]:
+        return f"{text}, cijfers van {data_year}: de indeling kan intussen veranderd zijn."
+    return f"{text}."
 
 
 def is_missing(values: pd.Series | np.ndarray, status: pd.Series | np.ndarray) -> np.ndarray:

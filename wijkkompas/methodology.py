@@ -139,10 +139,27 @@ def indicator_table(
                 "Sleutel per jaar (geladen)": per_year.get(ind.id, ""),
                 "Bron": "Politie, via CBS (47018NED)" if ind.table == "crime" else (ind.source or "CBS"),
                 "Let op": ind.caveat,
+                "Wijk uit buurten": aggregation_text(ind),
                 "id": ind.id,
             }
         )
     return pd.DataFrame.from_records(rows)
+
+
+def aggregation_text(ind) -> str:
+    """How a wijk or gemeente figure CBS did not publish is made from the buurten, in plain Dutch."""
+    agg = ind.aggregate
+    if ind.origin == "cbs":
+        return "niet: alleen zoals CBS het publiceert"
+    if agg == "sum":
+        return "optellen"
+    if agg == "ratio":
+        return "tellers en noemers optellen, dan delen"
+    if agg == "weighted_mean":
+        return f"gewogen gemiddelde, gewicht {' of '.join(ind.weight)}; zonder gewicht niet te berekenen"
+    if agg == "density":
+        return f"{' of '.join(ind.count)} optellen, delen door de opgetelde {' of '.join(ind.area)}"
+    return "niet: alleen zoals CBS het publiceert"
 
 
 def _weight_text(w: float) -> str:
@@ -272,8 +289,29 @@ CAVEATS = (
     ),
     Caveat(
         "Kaartjaar en cijferjaar",
-        "De kaartgrenzen zijn niet altijd van hetzelfde jaar als de cijfers. Wijkkompas zegt het als ze verschillen; "
-        "gebieden zonder vorm op de kaart staan wel in de tabel.",
+        "De kaartgrenzen zijn niet altijd van hetzelfde jaar als de cijfers. Wijkkompas neemt overal (kaart, scores, "
+        "wijkprofiel, pdf en presentatie) dezelfde kaart: die van het jaar van de cijfers, anders het dichtstbijzijnde "
+        "jaar, en bij gelijke afstand het oudere. Het kaartjaar staat bij elke kaart; gebieden zonder vorm op de kaart "
+        "staan wel in de tabel.",
+    ),
+    Caveat(
+        "Wijkcijfers uit buurten",
+        "Publiceert CBS een wijk- of gemeentecijfer niet, dan rekent Wijkkompas het uit de buurten uit, alleen als "
+        "elke buurt van die wijk een cijfer heeft. Aantallen worden opgeteld. Een aandeel wordt opnieuw uitgerekend "
+        "uit de opgetelde aantallen (twee buurten met 10% van 1.000 en 30% van 3.000 inwoners geven 25%, niet 40% of "
+        "20%). Een gemiddelde of percentage van CBS wordt gewogen met de eigen noemer (huishoudensgrootte met het "
+        "aantal huishoudens); staat die noemer niet in de tabel, dan is het cijfer 'niet te berekenen'. Een dichtheid "
+        "is het opgetelde aantal gedeeld door de opgetelde oppervlakte. Medianen, klassen en indexcijfers (zoals "
+        "stedelijkheid) worden nooit uit buurten berekend. Bij elk berekend cijfer staat hoe het is berekend en uit "
+        "hoeveel buurten, bijvoorbeeld 'som van 4 buurten'. CBS rondt aantallen per buurt en wijk af op vijftallen; "
+        "een opgeteld wijkcijfer kan daardoor een paar inwoners verschillen van wat CBS voor de wijk geeft.",
+    ),
+    Caveat(
+        "Kleine aantallen in eigen gegevens",
+        "Heeft een buurt minder inwoners dan de gekozen grens, dan verbergt Wijkkompas haar cijfer in geüploade "
+        "gegevens. Zou het cijfer dan nog terug te rekenen zijn uit het wijktotaal min de andere buurten, dan wordt "
+        "ook de volgende kleinste buurt verborgen (of, als dat niet genoeg is, het totaal). Zo is uit geen enkel "
+        "totaal het cijfer van één kleine buurt af te leiden.",
     ),
     Caveat(
         "Cijfers komen in delen",
@@ -309,6 +347,12 @@ CAVEATS = (
         "De Leefbaarometer is het model van het Rijk; de leefbaarheidsscore van Wijkkompas vergelijkt gebieden binnen "
         "uw gemeente met openbare CBS-cijfers. Ze staan naast elkaar om elkaar te controleren, niet om op te tellen. "
         "De Leefbaarometer meet om de twee jaar.",
+    ),
+    Caveat(
+        "Verhalen bij de cijfers zijn geen cijfers",
+        "Notities (wat bewoners, partners en medewerkers zeiden of zagen) worden nooit met cijfers gemengd: ze staan "
+        "apart, altijd als citaat met de datum, de bron (bewonersavond, wijkschouw, partner) en de rol van wie het "
+        "opschreef. Wijkkompas rekent er niet mee en ze tellen niet mee in een score.",
     ),
     Caveat(
         "Scores zijn geen oordeel",
@@ -426,6 +470,8 @@ def indicator_markdown(table: pd.DataFrame) -> dict[str, str]:
                 line += f"  \n  Per jaar: {_md(row['Sleutel per jaar (geladen)'])}"
             if row["Let op"]:
                 line += f"  \n  *Let op:* {_md(row['Let op'])}"
+            if row.get("Wijk uit buurten"):
+                line += f"  \n  Wijkcijfer uit buurten: {_md(row['Wijk uit buurten'])}"
             lines.append(line)
         out[str(theme)] = "\n".join(lines)
     return out

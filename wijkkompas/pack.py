@@ -6,7 +6,8 @@ of what it holds, and every file with its sha256 and size) and, under the same r
 a data directory: the store slice (values rows of the gemeenten plus the Nederland rows, their
 regions, their map shapes, `store/cbs_columns.json`), uploaded indicators (`eigen/uploads.json` and
 their kept files under `raw/eigen/`), saved score definitions (`scores/`) and presentations
-(`presentaties/`).
+(`presentaties/`) and the notes about their wijken and buurten (`notities/`; on install the copy with
+the newest `updated` wins, so nobody is asked about a note).
 
 Importing is paranoid because a pack comes from somewhere else:
 * every check runs before anything is written: format version, entry names (no absolute paths, no
@@ -75,6 +76,7 @@ ALLOWED = [
     re.compile(r"^raw/eigen/[A-Za-z0-9][A-Za-z0-9._-]{0,99}/[A-Za-z0-9][A-Za-z0-9 ._()-]{0,199}$"),
     re.compile(r"^scores/[a-z0-9][a-z0-9-]{0,79}\.toml$"),
     re.compile(r"^presentaties/[a-z0-9][a-z0-9-]{0,79}\.json$"),
+    re.compile(r"^notities/[0-9a-f]{16}\.json$"),
 ]
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -145,6 +147,7 @@ class PackSummary:
     scores: int
     presentations: int
     notes: tuple[str, ...] = ()
+    notities: int = 0  # notes about the wijken and buurten (what people said; not figures)
 
     def lines(self) -> list[str]:
         gm = ", ".join(f"{self.names.get(g, g)} ({g})" for g in self.gemeenten)
@@ -154,6 +157,8 @@ class PackSummary:
             f"Kaartgrenzen: {', '.join(self.geometry) or 'geen'}",
             f"Eigen gegevens: {self.uploads} bestand(en); bewaarde scores: {self.scores}; presentaties: {self.presentations}",
         ]
+        if self.notities:
+            out.append(f"Notities bij wijken en buurten: {self.notities}")
         return out + list(self.notes)
 
 
@@ -316,6 +321,15 @@ def build_pack(
             files[rel] = data
             presentations += 1
 
+    notities = 0
+    for rel in snap.names("notities/"):
+        note = _note_of(snap.read_bytes(rel), rel)
+        if note is None:
+            notes.append(f"Notitie {PurePosixPath(rel).name} is niet te lezen en is niet ingepakt.")
+        elif _allowed(rel) and note.gemeente_code in gms:
+            files[rel] = snap.read_bytes(rel)
+            notities += 1
+
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -340,9 +354,19 @@ def build_pack(
     out = buf.getvalue()
     summary = PackSummary(
         tuple(gms), manifest["gemeente_names"], tuple(years), len(files), len(out), n_values, tuple(geometry),
-        uploads, scores, presentations, tuple(notes),
+        uploads, scores, presentations, tuple(notes), notities,
     )  # fmt: skip
     return out, summary
+
+
+def _note_of(data: bytes, where: str):
+    """The note in a stored or packed document, or None when it is not a valid note."""
+    from wijkkompas.notes.model import note_from_json
+
+    try:
+        return note_from_json(json.loads(data.decode("utf-8")), where=f"'{where}'")
+    except (UnicodeDecodeError, ValueError, SourceError):
+        return None
 
 
 def _info(name: str) -> zipfile.ZipInfo:
@@ -397,7 +421,7 @@ class Pack:
 
     def lines(self) -> list[str]:
         gm = ", ".join(f"{self.names.get(g, g)} ({g})" for g in self.gemeenten)
-        kinds = {"presentaties/": "presentatie(s)", "scores/": "bewaarde score(s)"}
+        kinds = {"presentaties/": "presentatie(s)", "scores/": "bewaarde score(s)", "notities/": "notitie(s)"}
         extra = [f"{sum(1 for p in self.files if p.startswith(k))} {w}" for k, w in kinds.items()]
         if "eigen/uploads.json" in self.files:
             n = len(json.loads(self.files["eigen/uploads.json"]).get("uploads", {}))
@@ -608,6 +632,18 @@ def _check_contents(pack: Pack) -> None:
                 payload = json.loads(data.decode("utf-8"))
             except (UnicodeDecodeError, ValueError) as exc:
                 raise _refuse(f"'{path}' in {label} is geen geldige JSON ({exc}).") from exc
+            if path.startswith("notities/"):
+                from wijkkompas.notes.model import note_from_json
+
+                try:
+                    note = note_from_json(payload, where=f"'{path}' in {label}")
+                except SourceError as exc:
+                    raise _refuse(str(exc)) from exc
+                if note.gemeente_code not in gms or PurePosixPath(path).stem != note.id:
+                    raise _refuse(
+                        f"'{path}' in {label} is een notitie over {note.region_code}, die niet bij de gemeenten "
+                        "van het pakket hoort (of een andere naam heeft dan haar nummer)."
+                    )
             if path.startswith("presentaties/"):
                 from wijkkompas.presentation.model import from_json_bytes
 
@@ -832,8 +868,28 @@ def _merge_documents(pack: Pack, tx, label: str, kept: str | None) -> None:
         ups.update(incoming["uploads"])
         tx.put_json(REGISTRY, {**base, "uploads": ups})
     for path, data in pack.files.items():
-        if path.startswith(("scores/", "presentaties/")) and (not view.has(path) or view.read_bytes(path) != data):
+        if path.startswith("notities/"):
+            if _pack_note_is_newer(view, path, data):
+                tx.put(path, data)
+        elif path.startswith(("scores/", "presentaties/")) and (not view.has(path) or view.read_bytes(path) != data):
             tx.put(path, data)
+
+
+def _pack_note_is_newer(view: Snapshot, path: str, data: bytes) -> bool:
+    """A note is merged, never asked about: the copy changed last (`updated`) wins; a tie keeps this one."""
+    if not view.has(path):
+        return True
+    try:
+        mine = view.read_bytes(path)
+    except StoreCorrupt:
+        return True  # a damaged local copy: the pack's intact one is better
+    if mine == data:
+        return False
+    here, packed = _note_of(mine, path), _note_of(data, path)
+    if here is None:
+        return True
+    t_here, t_pack = _when(here.updated), _when(packed.updated) if packed else None
+    return t_pack is not None and (t_here is None or t_pack > t_here)
 
 
 def _pack_bytes(source: bytes | Path | str | Pack) -> bytes | None:

@@ -71,6 +71,8 @@ def describe(logical: str) -> str:
         return f"eigen gegevens '{PurePosixPath(logical).stem}' ({parts[2]})"
     if logical.startswith(GEO_PREFIX):
         return f"de kaartgrenzen ({parts[2].split('.')[0]}) van {parts[1]}"
+    if logical.startswith("notities/"):
+        return f"notitie {PurePosixPath(logical).stem}"
     return {
         REGIONS: "de lijst met gebieden en namen",
         CBS_COLUMNS: "de namen van CBS-kolommen zonder catalogus",

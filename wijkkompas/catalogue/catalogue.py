@@ -18,9 +18,14 @@ from typing import Literal
 
 HERE = Path(__file__).parent
 Better = Literal["higher_is_better", "lower_is_better", "neutral"]
-Aggregate = Literal["sum", "ratio", "weighted_mean", "none"]
+Aggregate = Literal["sum", "ratio", "weighted_mean", "density", "none"]
 BETTER_VALUES = ("higher_is_better", "lower_is_better", "neutral")
-AGGREGATES = ("sum", "ratio", "weighted_mean", "none")
+AGGREGATES = ("sum", "ratio", "weighted_mean", "density", "none")
+# How a unit may be added up from buurten (see `aggregation_problem`). Units are CBS's own unit texts.
+COUNT_UNITS = frozenset({"aantal", "ha"})  # extensive: the wijk value is the sum of its buurten
+DENSITY_UNITS = frozenset({"per km²", "aantal inwoners per km²"})
+NEVER_AGGREGATED_UNITS = frozenset({"code", "klasse", "score", "naam", "omschrijving"})
+MEDIAN_WORDS = ("mediaan", "median")
 THEMES = {
     "bevolking": "Bevolking",
     "huishoudens": "Huishoudens",
@@ -77,6 +82,8 @@ class Indicator:
     scale: float = 100.0
     aggregate: Aggregate = "none"
     weight: tuple[str, ...] = ()  # weighted_mean: stems of the weight (e.g. HuishoudensTotaal)
+    count: tuple[str, ...] = ()  # density: stems of the count (e.g. AantalInwoners) ...
+    area: tuple[str, ...] = ()  # ... and of the area it is spread over (e.g. OppervlakteLand, in ha)
     group: tuple[str, ...] = ()  # disambiguation: the key must sit under a CBS topic group with one of these titles
     decimals: int = 1
     profile: bool = False
@@ -92,7 +99,7 @@ class Indicator:
     @property
     def stems(self) -> tuple[str, ...]:
         """Every stem this indicator may read, for reporting which CBS keys are used."""
-        return self.key + self.numerator + self.denominator + self.weight
+        return self.key + self.numerator + self.denominator + self.weight + self.count + self.area
 
     @property
     def theme_label(self) -> str:
@@ -199,12 +206,12 @@ def indicator_from_mapping(ident: str, raw: Mapping[str, object], origin: str = 
         raise CatalogueError(f"{where}: aggregate = 'weighted_mean' heeft 'weight' nodig.")
     known = {
         "label", "unit", "theme", "better", "definition", "table", "key", "numerator", "denominator",
-        "scale", "aggregate", "weight", "group", "decimals", "profile", "source", "caveat",
+        "scale", "aggregate", "weight", "count", "area", "group", "decimals", "profile", "source", "caveat",
     }  # fmt: skip
     unknown = sorted(set(raw) - known)
     if unknown:
         raise CatalogueError(f"{where}: onbekende velden {', '.join(unknown)}.")
-    return Indicator(
+    ind = Indicator(
         id=ident,
         label=str(raw["label"]),
         unit=str(raw["unit"]),
@@ -218,6 +225,8 @@ def indicator_from_mapping(ident: str, raw: Mapping[str, object], origin: str = 
         scale=float(raw.get("scale", 100.0)),  # type: ignore[arg-type]
         aggregate=aggregate,  # type: ignore[arg-type]
         weight=weight,
+        count=_tuple(raw.get("count"), where),
+        area=_tuple(raw.get("area"), where),
         group=_tuple(raw.get("group"), where),
         decimals=int(raw.get("decimals", 1)),  # type: ignore[arg-type]
         profile=bool(raw.get("profile", False)),
@@ -225,6 +234,48 @@ def indicator_from_mapping(ident: str, raw: Mapping[str, object], origin: str = 
         caveat=str(raw.get("caveat", "")),
         origin=origin,  # type: ignore[arg-type]
     )
+    if origin == "catalogue":
+        problem = aggregation_problem(ind)
+        if problem:
+            raise CatalogueError(f"{where}: {problem}")
+    return ind
+
+
+def aggregation_problem(ind: Indicator) -> str | None:
+    """Why an indicator's `aggregate` does not fit its unit and kind (None when it fits).
+
+    A wrong wijk number that looks right is the worst thing the dashboard can show, and the
+    aggregation is declared in data, so the data is checked: counts add up; a share of counts is
+    recomputed from the summed parts; a published percentage or average is a mean weighted by its
+    own denominator; a density is summed counts over summed area; class codes, scores and medians
+    are never aggregated (a median of buurt medians is not the wijk median).
+    """
+    agg, unit = ind.aggregate, ind.unit.strip()
+    text = f"{ind.label} {' '.join(ind.key)}".lower()
+    if agg == "none":
+        return None
+    if unit in NEVER_AGGREGATED_UNITS:
+        return f"eenheid '{unit}' is een code of score; die tel je niet op en middel je niet (gebruik aggregate = 'none')."
+    if any(w in text for w in MEDIAN_WORDS):
+        return "een mediaan van buurten is niet de mediaan van de wijk (gebruik aggregate = 'none')."
+    if ind.derived:
+        if agg != "ratio":
+            return f"een afgeleid aandeel (numerator/denominator) wordt opnieuw uitgerekend uit de opgetelde delen: aggregate = 'ratio', niet '{agg}'."
+        return None
+    if agg == "ratio":
+        return "aggregate = 'ratio' hoort bij een afgeleid aandeel met 'numerator' en 'denominator'."
+    if agg == "sum" and unit not in COUNT_UNITS:
+        return f"alleen aantallen en oppervlaktes ({', '.join(sorted(COUNT_UNITS))}) tel je op; eenheid '{unit}' niet."
+    if unit in DENSITY_UNITS and agg != "density":
+        return "een dichtheid is de som van de aantallen gedeeld door de som van de oppervlakte: aggregate = 'density' met 'count' en 'area'."
+    if agg == "density":
+        if unit not in DENSITY_UNITS:
+            return f"aggregate = 'density' hoort bij een eenheid per km², niet '{unit}'."
+        if not ind.count or not ind.area:
+            return "aggregate = 'density' heeft 'count' (het aantal) en 'area' (de oppervlakte in ha) nodig."
+    if agg == "weighted_mean" and unit in COUNT_UNITS:
+        return f"een aantal ('{unit}') tel je op (aggregate = 'sum'), je middelt het niet."
+    return None
 
 
 def parse_catalogue(indicators_toml: str, tables_toml: str) -> Catalogue:
@@ -292,6 +343,8 @@ class Match:
     numerator: str | None = None
     denominator: str | None = None
     weight: str | None = None
+    count: str | None = None
+    area: str | None = None
 
     @property
     def source_key(self) -> str:
@@ -301,7 +354,7 @@ class Match:
 
     @property
     def used_keys(self) -> tuple[str, ...]:
-        return tuple(k for k in (self.key, self.numerator, self.denominator, self.weight) if k)
+        return tuple(k for k in (self.key, self.numerator, self.denominator, self.weight, self.count, self.area) if k)
 
 
 def _find(stems: Sequence[str], keys: Sequence[KeyInfo], group: Sequence[str]) -> str | None:
@@ -333,6 +386,8 @@ def match_year(catalogue: Catalogue | Iterable[Indicator], keys: Sequence[KeyInf
         if ind.table != table:
             continue
         weight = _find(ind.weight, keys, ()) if ind.weight else None
+        count = _find(ind.count, keys, ()) if ind.count else None
+        area = _find(ind.area, keys, ()) if ind.area else None
         if ind.derived:
             num = _find(ind.numerator, keys, ind.group)
             den = _find(ind.denominator, keys, ())
@@ -341,7 +396,7 @@ def match_year(catalogue: Catalogue | Iterable[Indicator], keys: Sequence[KeyInf
         else:
             key = _find(ind.key, keys, ind.group)
             if key:
-                out[ind.id] = Match(ind, key=key, weight=weight)
+                out[ind.id] = Match(ind, key=key, weight=weight, count=count, area=area)
     return out
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from wijkkompas.catalogue.catalogue import Catalogue, KeyInfo, key_stem, match_year
+from wijkkompas.catalogue.catalogue import COUNT_UNITS, Catalogue, KeyInfo, Match, key_stem, match_year
 from wijkkompas.sources.folder import FolderSource
 
 IDENTIFYING = {"Gemeentenaam", "SoortRegio", "Codering", "IndelingswijzigingGemeenteWijkBuurt"}
@@ -19,6 +19,7 @@ class YearCheck:
     matched: list[str]
     unmatched: list[str]
     unused_keys: list[str]
+    aggregation: list[str] = field(default_factory=list)  # Dutch: aggregations this year's units do not allow
 
 
 def check_keys(catalogue: Catalogue, year: int, table_id: str, keys: list[KeyInfo], from_metadata: bool) -> YearCheck:
@@ -33,7 +34,34 @@ def check_keys(catalogue: Catalogue, year: int, table_id: str, keys: list[KeyInf
         matched=sorted(matches),
         unmatched=sorted(i.id for i in kwb if i.id not in matches),
         unused_keys=unused,
+        aggregation=aggregation_unit_problems(matches, keys),
     )
+
+
+def aggregation_unit_problems(matches: dict[str, Match], keys: list[KeyInfo]) -> list[str]:
+    """What this year's CBS units make impossible: a sum of a non-count, or a weight, denominator,
+    count or area that is not a count. The ingest then stores 'niet te berekenen' for those wijken;
+    the check says so up front, with the key, so the catalogue can be corrected."""
+    unit = {k.key: (k.unit or "").strip() for k in keys}
+
+    def bad(key: str | None) -> bool:
+        return bool(key) and unit.get(key, "") not in ("", *COUNT_UNITS)
+
+    out = []
+    for ident, m in sorted(matches.items()):
+        agg = m.indicator.aggregate
+        parts = {
+            "sum": [("sleutel", m.key)],
+            "weighted_mean": [("gewicht", m.weight)],
+            "density": [("aantal", m.count), ("oppervlakte", m.area)],
+            "ratio": [("noemer", m.denominator)],
+        }.get(agg, [])
+        for role, key in parts:
+            if bad(key):
+                out.append(f"{ident}: {role} {key} heeft eenheid '{unit[key]}', geen aantal")
+        if agg == "ratio" and bad(m.numerator) and unit.get(m.numerator) != "%":
+            out.append(f"{ident}: teller {m.numerator} heeft eenheid '{unit[m.numerator]}'")
+    return out
 
 
 def check_source(catalogue: Catalogue, source: Path) -> list[YearCheck]:
@@ -61,6 +89,8 @@ def format_check(checks: list[YearCheck], total: int) -> str:
         lines.append(f"   gevonden: {len(c.matched)} van {total} indicatoren")
         if c.unmatched:
             lines.append(f"   niet gevonden ({len(c.unmatched)}): {', '.join(c.unmatched)}")
+        if c.aggregation:
+            lines.append(f"   niet uit buurten op te tellen ({len(c.aggregation)}): {'; '.join(c.aggregation)}")
         if c.unused_keys:
             lines.append(f"   CBS-kolommen zonder indicator ({len(c.unused_keys)}): {', '.join(c.unused_keys)}")
     if not checks:

@@ -17,7 +17,7 @@ FORMATS = ("pdf", "html")
 
 
 def render_assets(
-    profile: Profile, buurten_geo=None, wijken_geo=None, map_year: int | None = None, scores=()
+    profile: Profile, buurten_geo=None, wijken_geo=None, map_year: int | None = None, scores=(), notes=()
 ) -> Rendered:
     from wijkkompas.export.charts import chart_svg, trend_chart, trend_description
 
@@ -37,7 +37,7 @@ def render_assets(
         )
     return Rendered(
         charts=charts, map_svg=map_svg, map_year=map_year if map_svg else None, scores=tuple(scores),
-        chart_alts=chart_alts,
+        chart_alts=chart_alts, notes=tuple(notes),
     )  # fmt: skip
 
 
@@ -52,8 +52,9 @@ def profile_pdf(profile: Profile, rendered: Rendered | None = None) -> bytes:
 
 
 def store_assets(store, profile: Profile, scores=()) -> Rendered:
-    """Charts plus the map from the store's geometry nearest to the profile's year."""
+    """Charts plus the map from the store's geometry nearest to the profile's year, and the region's notes."""
     from wijkkompas.export.maps import pick_geometry_year
+    from wijkkompas.notes import list_notes
 
     gm = [profile.header.gemeente_code]
     year_b = pick_geometry_year(store.geometry_years("buurt"), profile.header.year)
@@ -61,7 +62,8 @@ def store_assets(store, profile: Profile, scores=()) -> Rendered:
     map_year = year_b or year_w
     buurten = store.geometry(year_b, "buurt", gm) if year_b else None
     wijken = store.geometry(year_w, "wijk", gm) if year_w else None
-    return render_assets(profile, buurten, wijken, map_year, scores=scores)
+    notes = list_notes(store, profile.header.code).notes
+    return render_assets(profile, buurten, wijken, map_year, scores=scores, notes=notes)
 
 
 def export_profile(store, code: str, year: int | None = None, fmt: str = "pdf", *, strict_year: bool = True,

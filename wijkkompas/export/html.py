@@ -31,6 +31,7 @@ class Rendered:
     map_year: int | None = None
     scores: tuple[dict, ...] = ()  # optional score blocks: title, value, explain, columns, rows
     chart_alts: tuple[str, ...] = ()  # text alternative per chart (same order as charts)
+    notes: tuple = ()  # wijkkompas.notes.Note: what people said, shown apart from the figures
 
 
 @functools.lru_cache(maxsize=1)
@@ -246,6 +247,7 @@ def render_html(profile: Profile, rendered: Rendered | None = None) -> str:
         "buurten": buurt_rows,
         "buurten_source": source_line(buurt_tables),
         "scores": list(rendered.scores),
+        "notes": [{"byline": n.byline(), "lines": n.text.split("\n")} for n in rendered.notes],
         "scores_source": source_line([(y, t) for y, t in profile.source_tables if y == h.year]),
         "all_sources": source_line(profile.source_tables),
         "footer": footer_text(profile),

@@ -23,11 +23,11 @@ CONTEXT_FILL = "#f2f2f2"
 
 
 def pick_geometry_year(years: list[int], data_year: int) -> int | None:
-    """The map year closest to the data year, preferring one not after it (boundaries of that time)."""
-    if not years:
-        return None
-    before = [y for y in years if y <= data_year]
-    return max(before) if before else min(years)
+    """The map year for the data year: the one rule of `mapdata.map_years_by_preference` (kept as a name
+    for the callers here; a rule of its own drew other borders than Kaart and the presentation)."""
+    from wijkkompas.mapdata import nearest_year
+
+    return nearest_year(data_year, years)
 
 
 SCALE_STEPS_M = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000)

@@ -61,6 +61,10 @@ th.num{white-space:normal;line-height:1.15}
 .standout h3{margin-bottom:4px}
 .standout ul{margin:0;padding-left:30px}
 .standout li{margin:0 0 4px 0;line-height:1.25}
+.quotes .facts{font-size:28px;margin:0 0 12px 0;color:#222}
+.quotes figure.quote{margin:0 0 16px 0;padding:8px 18px;border-left:6px solid #6b6b6b;background:#f4f4f4}
+.quotes blockquote{margin:0;font-size:26px;line-height:1.3;font-style:italic}
+.quotes figcaption{font-size:24px;color:#333;margin-top:4px}
 .vergelijking{width:100%}
 .vergelijking table{width:100%;table-layout:fixed}
 .vergelijking td.nm{line-height:1.15}

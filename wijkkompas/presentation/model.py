@@ -24,7 +24,8 @@ from wijkkompas.store import Snapshot, Store
 FORMAT = "wijkkompas-presentatie"
 FORMAT_VERSION = 1
 FOLDER = "presentaties"
-KINDS = {"kaart": "Kaart", "profiel": "Wijkprofiel", "vergelijking": "Vergelijking", "trend": "Trend"}
+KINDS = {"kaart": "Kaart", "profiel": "Wijkprofiel", "vergelijking": "Vergelijking", "trend": "Trend",
+         "notities": "Verhalen", "kompas": "Kompas"}  # notities: what people said about one wijk or buurt (no figures)
 LEVELS = ("buurt", "wijk")
 MAX_SLIDES = 40
 MAX_NAME = 60
@@ -92,7 +93,7 @@ class Slide:
     indicator: str | None = None  # kaart (or score), trend
     score: str | None = None  # kaart: a score id (leefbaarheid, veerkracht) …
     score_naam: str | None = None  # … optionally a saved variant (file stem under <data>/scores/)
-    regios: tuple[str, ...] = ()  # profiel: one; vergelijking: 2–4; trend: 1–4
+    regios: tuple[str, ...] = ()  # profiel, notities: one; vergelijking: 2–4; trend: 1–4
     indicatoren: tuple[str, ...] = ()  # profiel/vergelijking: which figures (empty = chosen automatically)
     problem: str = ""
     raw: Mapping | None = field(default=None, compare=False)
@@ -117,6 +118,8 @@ class Slide:
             params["gemeente"] = list(self.gemeenten)
         if self.jaar is not None:
             params["jaar"] = int(self.jaar)
+        if self.kind == "kompas":
+            params["niveau"] = self.niveau
         if self.kind == "kaart":
             params["niveau"] = self.niveau
             if self.score:
@@ -127,7 +130,7 @@ class Slide:
                 params["indicator"] = self.indicator
         elif self.kind == "trend" and self.indicator:
             params["indicator"] = self.indicator
-        if self.kind == "profiel" and self.regios:
+        if self.kind in ("profiel", "notities") and self.regios:
             params["regio"] = self.regios[0]
         elif self.regios:
             params["regios"] = list(self.regios)
@@ -153,8 +156,12 @@ class Slide:
                 else labels.get(self.indicator or "", self.indicator or "")
             )
             return f"{what} per {self.niveau}, {', '.join(n(g) for g in self.gemeenten)}, {year}"
+        if self.kind == "kompas":
+            return f"kompas per {self.niveau}, {', '.join(n(g) for g in self.gemeenten)}, {year}"
         if self.kind == "profiel":
             return f"{n(self.region or '')}, {year}"
+        if self.kind == "notities":
+            return f"wat mensen zeiden over {n(self.region or '')}"
         if self.kind == "vergelijking":
             return f"{', '.join(n(c) for c in self.regios)}, {year}"
         return f"{labels.get(self.indicator or '', self.indicator or '')} voor {', '.join(n(c) for c in self.regios)}"
@@ -239,11 +246,23 @@ def make_slide(
         if bool(indicator) == bool(score):
             raise SourceError(f"{where}: kies voor de kaart één cijfer óf één score.")
         regios, indicatoren = (), ()
+    elif kind == "kompas":
+        if not gemeenten:
+            raise SourceError(f"{where}: kies een gemeente voor het kompas.")
+        if len(gemeenten) > MAX_GEMEENTEN:
+            raise SourceError(f"{where}: een kompas toont hoogstens {MAX_GEMEENTEN} gemeenten.")
+        if niveau not in LEVELS:
+            raise SourceError(f"{where}: het niveau '{niveau}' bestaat niet; kies buurt of wijk.")
+        regios, indicatoren, indicator, score, score_naam = (), (), None, None, None
     elif kind == "profiel":
         if len(regios) != 1 or level_of(regios[0]) not in ("wijk", "buurt"):
             raise SourceError(f"{where}: kies één wijk of buurt voor het wijkprofiel.")
         gemeenten, indicator, score, score_naam = (), None, None, None
         indicatoren = indicatoren[:MAX_FIGURES]
+    elif kind == "notities":
+        if len(regios) != 1 or level_of(regios[0]) not in ("wijk", "buurt"):
+            raise SourceError(f"{where}: kies één wijk of buurt voor de verhalen.")
+        gemeenten, indicator, score, score_naam, indicatoren = (), None, None, None, ()
     elif kind == "vergelijking":
         if not 2 <= len(regios) <= MAX_COMPARE:
             raise SourceError(f"{where}: kies 2 tot {MAX_COMPARE} wijken of buurten om te vergelijken.")
@@ -255,7 +274,7 @@ def make_slide(
         if not indicator:
             raise SourceError(f"{where}: kies het cijfer voor de trend.")
         gemeenten, score, score_naam, indicatoren = (), None, None, ()
-    return Slide(kind, title, message, gemeenten, jaar, niveau if kind == "kaart" else "buurt", indicator, score,
+    return Slide(kind, title, message, gemeenten, jaar, niveau if kind in ("kaart", "kompas") else "buurt", indicator, score,
                  score_naam, regios, indicatoren)  # fmt: skip
 
 
@@ -503,7 +522,7 @@ def check_slide(slide: Slide, loaded: Loaded) -> str | None:
         years = loaded.region_years.get(code)
         if not years:
             return f"De {LEVEL_WORD.get(level_of(code) or '', 'gebied')} met code {code} staat niet in de geladen gegevens."
-        if slide.kind != "trend" and year not in years:
+        if slide.kind not in ("trend", "notities") and year not in years:
             return f"{loaded.name(code)} ({code}) bestaat niet in {year}; wel in {', '.join(map(str, sorted(years)))}."
     if slide.kind == "kaart" and slide.score:
         if slide.score not in loaded.scores:

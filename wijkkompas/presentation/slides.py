@@ -787,6 +787,113 @@ def _trend(data: _Data, slide: Slide) -> tuple[str, str, tuple[str, ...]]:
     return body, source_text(pairs, data.catalogue), tuple(notes)
 
 
+# =========================================================================== kompas
+
+KOMPAS_ROWS = 8  # more rows than this are unreadable from the back of a room at ≥ 24 px
+KOMPAS_THEMES = 6
+KOMPAS_COLOURS = {
+    "urgent": ("#b2182b", "#ffffff"),
+    "aandacht": ("#f4a582", "#1a1a1a"),
+    "rond het gemiddelde": ("#f7f7f7", "#1a1a1a"),
+    "gunstig": ("#92c5de", "#1a1a1a"),
+    "": ("#e8e8e8", "#555555"),
+}
+
+
+def _kompas(data: _Data, slide: Slide, year: int) -> tuple[str, str, tuple[str, ...]]:
+    """The kompas matrix, cut to what a room can read: the regions with the most urgent themes (at most 8) and
+    the themes with the most urgent cells among those that have any band (at most 6); the notes say what is left out."""
+    from wijkkompas.kompas import compute_kompas
+    from wijkkompas.kompas.model import BAND_SHORT, TREND_SYMBOL
+
+    gms = list(slide.gemeenten)
+    level = slide.niveau
+    years = [y for y in data.store.years() if y <= year]
+    values = data.values(gms, years)
+    values = values[values["level"].isin([level, "gemeente", "nederland"])]
+    view = compute_kompas(values, data.regions(gms), data.catalogue, gms, year, level)
+    with_band = [t for t in range(len(view.themes)) if (view.band[:, t] != "").any()]
+    if not with_band:
+        raise SourceError(f"Voor {year} zijn er per {level} te weinig cijfers voor een oordeel op welk thema dan ook.")
+    urgent = (view.band == "urgent")
+    themes = sorted(with_band, key=lambda t: (-int(urgent[:, t].sum()), t))[:KOMPAS_THEMES]
+    themes.sort()
+    order = sorted(range(len(view.regions)),
+                   key=lambda r: (-int(urgent[r].sum()), -int((view.band[r] == "aandacht").sum()),
+                                  str(view.regions["region_name"].iloc[r])))[:KOMPAS_ROWS]  # fmt: skip
+    head = "".join(f"<th>{esc(view.themes[t].short)}</th>" for t in themes)
+    rows = []
+    for r in order:
+        cells = []
+        for t in themes:
+            band = str(view.band[r, t])
+            bg, fg = KOMPAS_COLOURS.get(band, KOMPAS_COLOURS[""])
+            text = f"{BAND_SHORT[band]} {TREND_SYMBOL.get(str(view.trend[r, t]), '')}".strip() if band else "–"
+            cells.append(f'<td style="background:{bg};color:{fg};text-align:center">{esc(text)}</td>')
+        rows.append(f'<tr><td class="nm">{esc(view.regions["region_name"].iloc[r])}</td>{"".join(cells)}</tr>')
+    notes = []
+    if len(view.regions) > len(order):
+        notes.append(f"De {len(order)} van de {len(view.regions)} {level}en met de meeste urgente thema's.")
+    left = [view.themes[t].short for t in range(len(view.themes)) if t not in themes]
+    if left:
+        notes.append(f"Niet getoond (onvoldoende gegevens of minder urgent): {', '.join(left)}.")
+    if view.previous_year:
+        notes.append(f"Pijlen: vergeleken met {view.previous_year}; ⇆ = andere indeling, geen trend.")
+    body = (f'<div class="vergelijking kompas"><table><thead><tr><th>{"Wijk" if level == "wijk" else "Buurt"}</th>'
+            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')  # fmt: skip
+    return body, source_text(list(view.sources), data.catalogue), tuple(notes)
+
+
+# =========================================================================== notes ("Verhalen")
+
+NOTES_ON_SLIDE = 3
+NOTE_CHARS_ON_SLIDE = 230  # what the back of the room can read at 26 px; longer notes are shortened, and say so
+
+
+def _short(text: str, limit: int) -> tuple[str, bool]:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat, False
+    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + " …", True
+
+
+def _notities(data: _Data, slide: Slide) -> tuple[str, str, tuple[str, ...]]:
+    """The newest notes of one wijk or buurt as quotations with date, source and role: what people
+    said, visibly not a figure (no numbers, no colours of judgement)."""
+    from wijkkompas.notes import list_notes
+
+    code = slide.region or ""
+    found = list_notes(data.store, code)
+    name = data.regions([gemeente_of(code)])
+    rows = name[name["region_code"] == code].sort_values("year")
+    region_name = str(rows["region_name"].iloc[-1]) if not rows.empty else code
+    if not found.notes:
+        raise SourceError(
+            f"Bij {region_name} ({code}) staan op deze computer geen notities. Voeg ze toe op het wijkprofiel, "
+            "of installeer een gegevenspakket waarin ze zitten."
+        )
+    shown = found.notes[:NOTES_ON_SLIDE]
+    items, shortened = [], False
+    for n in shown:
+        text, cut = _short(n.text, NOTE_CHARS_ON_SLIDE)
+        shortened |= cut
+        items.append(
+            f'<figure class="quote"><blockquote>“{esc(text)}”</blockquote>'
+            f"<figcaption>{esc(n.date_text)} · {esc(n.source_label)} · {esc(n.author_role)}"
+            + (f" · {esc(n.theme)}" if n.theme else "")
+            + "</figcaption></figure>"
+        )
+    body = f'<div class="quotes"><p class="facts">Wat mensen zeiden over {esc(region_name)}</p>{"".join(items)}</div>'
+    notes = []
+    if len(found.notes) > len(shown):
+        notes.append(f"De {len(shown)} nieuwste van {len(found.notes)} notities; alle notities staan op het wijkprofiel.")
+    if shortened:
+        notes.append("Lange notities zijn ingekort (…); de hele tekst staat op het wijkprofiel.")
+    source = "Notities in Wijkkompas: wat bewoners, partners en medewerkers zeiden of zagen. Geen cijfers."
+    return body, source, tuple(notes)
+
+
 # =========================================================================== the deck's slides
 
 
@@ -809,6 +916,10 @@ def render_slide(data: _Data, slide: Slide, loaded: Loaded, index: int) -> Slide
             body, source, notes = _profiel(data, slide, int(year))
         elif slide.kind == "vergelijking":
             body, source, notes = _vergelijking(data, slide, int(year))
+        elif slide.kind == "kompas":
+            body, source, notes = _kompas(data, slide, int(year))
+        elif slide.kind == "notities":
+            body, source, notes = _notities(data, slide)
         else:
             body, source, notes = _trend(data, slide)
     except SourceError as exc:
@@ -846,6 +957,10 @@ def default_title(kind: str, *, names: Mapping[str, str], label: str = "", regio
         return f"{label} per {niveau} in {', '.join(g)}{suffix}"[:80]
     if kind == "profiel":
         return f"{n[0] if n else 'Wijk'} in cijfers{suffix}"[:80]
+    if kind == "kompas":
+        return f"Kompas: welke {niveau}en vragen aandacht in {', '.join(g)}{suffix}"[:80]
+    if kind == "notities":
+        return f"Wat mensen zeggen over {n[0] if n else 'de wijk'}"[:80]
     if kind == "vergelijking":
         return f"{' en '.join(n[:2]) if len(n) <= 2 else ', '.join(n[:-1]) + ' en ' + n[-1]} vergeleken{suffix}"[:80]
     return f"{label}: {', '.join(n)} door de jaren"[:80]

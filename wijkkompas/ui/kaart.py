@@ -31,6 +31,8 @@ from wijkkompas.mapdata import (
     ChoroplethModel,
     build_choropleth,
     join_values,
+    map_year_caption,
+    map_years_by_preference,
     nearest_year,
     rank_within,
 )
@@ -290,7 +292,7 @@ def _shapes(level: str, gemeenten: Sequence[str], data_year: int) -> tuple[gpd.G
     years = context.geometry_years(level)
     remaining = list(gemeenten)
     parts, used = [], {}
-    for y in sorted(years, key=lambda y: (abs(y - data_year), y)):
+    for y in map_years_by_preference(data_year, years):
         if not remaining:
             break
         g = context.geometry(y, level, remaining)  # cached per process: reading costs ~100 ms
@@ -747,6 +749,8 @@ def source(state: KaartState, result: KaartResult) -> None:
     if result.score is not None:
         st.caption(f"**{esc(ind.label)}**: {esc(ind.definition)}")
         st.caption(esc(score_ui.source_line(result.score)) + " Gewichten en methode: zie de pagina Scores.")
+        if result.map_years:
+            st.caption(map_year_caption(result.map_years.values(), state.year))
         return
     tables = ", ".join(result.source_tables) or "onbekend"
     years = sorted(set(result.map_years.values()))

@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # (file, title, icon, url path). A page appears once its file exists.
 PAGES = [
     ("pages/start.py", "Start", ":material/home:", "start"),
+    ("pages/kompas.py", "Kompas", ":material/explore:", "kompas"),
     ("pages/kaart.py", "Kaart", ":material/map:", "kaart"),
     ("pages/wijkprofiel.py", "Wijkprofiel", ":material/description:", "wijkprofiel"),
     ("pages/trends.py", "Trends", ":material/show_chart:", "trends"),

@@ -410,6 +410,16 @@ def add_slide_form() -> None:
             label = cat.get(ind).label if cat.get(ind) else ind
         names.update({g: gm_names.get(g, g) for g in gms})
         suggestion = slides.default_title("kaart", names=names, label=label, gemeenten=gms, niveau=level, year=year)
+    elif kind == "kompas":
+        gms = c1.multiselect("Gemeente(n)", list(gm_names), default=chosen_gm, key="pr_ko_gm",
+                             format_func=lambda g: gm_names.get(g, g), max_selections=3)  # fmt: skip
+        year = c2.selectbox(
+            "Jaar", years, index=years.index(default_year) if default_year in years else len(years) - 1, key="pr_ko_year"
+        )
+        level = c3.radio("Niveau", ["wijk", "buurt"], horizontal=True, key="pr_ko_level")
+        params = {"gemeenten": gms, "jaar": year, "niveau": level}
+        names.update({g: gm_names.get(g, g) for g in gms})
+        suggestion = slides.default_title("kompas", names=names, gemeenten=gms, niveau=level, year=year)
     elif kind == "profiel":
         regions = _regions_for(chosen_gm, ("wijk", "buurt"))
         code = c1.selectbox("Wijk of buurt", list(regions), key="pr_p_regio", format_func=lambda c: regions.get(c, c))
@@ -419,6 +429,13 @@ def add_slide_form() -> None:
         params = {"regios": [code] if code else [], "jaar": year}
         names.update({c: regions[c].split(" (")[0] for c in regions})
         suggestion = slides.default_title("profiel", names=names, regios=[code] if code else [], year=year)
+    elif kind == "notities":
+        regions = _regions_for(chosen_gm, ("wijk", "buurt"))
+        code = c1.selectbox("Wijk of buurt", list(regions), key="pr_n_regio", format_func=lambda c: regions.get(c, c))
+        c2.caption("De nieuwste notities (wat mensen zeiden) bij deze wijk of buurt. Toevoegen kan op het wijkprofiel.")
+        params = {"regios": [code] if code else []}
+        names.update({c: regions[c].split(" (")[0] for c in regions})
+        suggestion = slides.default_title("notities", names=names, regios=[code] if code else [])
     elif kind == "vergelijking":
         regions = _regions_for(chosen_gm, ("wijk", "buurt"))
         codes = c1.multiselect(

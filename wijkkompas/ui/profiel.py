@@ -256,6 +256,13 @@ def figures_html(p: Profile) -> str:
     )
 
 
+def notes(p: Profile) -> None:
+    """What people said about this wijk or buurt, below the figures and apart from them."""
+    from wijkkompas.ui.notes import notes_panel
+
+    notes_panel(p.header.code, p.header.name)
+
+
 def trends(p: Profile) -> None:
     st.markdown("### Ontwikkeling")
     if p.trends:

@@ -593,6 +593,10 @@ def score_map(page: Page) -> str | None:
             f"Kaartgrenzen van {', '.join(map(str, years))}, cijfers van {page.year}: buurtcodes kunnen intussen "
             f"veranderd zijn.{extra} De ranglijst bevat alle {page.units}."
         )
+    elif years:
+        from wijkkompas.mapdata import map_year_caption
+
+        st.caption(map_year_caption(years, page.year))
     return clicked
 
 
@@ -625,12 +629,14 @@ def gpd_frame(frame: pd.DataFrame):
 
 
 def _shapes(level: str, gemeenten: list[str], data_year: int):
-    """Shapes per gemeente from the loaded geometry year nearest to the data year (newer wins a tie)."""
+    """Shapes per gemeente from the map years in the one order of `mapdata.map_years_by_preference`."""
     import geopandas as gpd
+
+    from wijkkompas.mapdata import map_years_by_preference
 
     years = context.geometry_years(level)
     remaining, parts, used = list(gemeenten), [], {}
-    for y in sorted(years, key=lambda y: (abs(y - data_year), -y)):
+    for y in map_years_by_preference(data_year, years):
         if not remaining:
             break
         g = context.geometry(y, level, remaining)

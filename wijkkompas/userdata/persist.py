@@ -23,9 +23,10 @@ from wijkkompas.catalogue.catalogue import Indicator
 from wijkkompas.errors import StoreCorrupt
 from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import REGION_COLUMNS, VALUE_COLUMNS, Snapshot, Store
-from wijkkompas.userdata.analysis import Analysis, _small_regions
+from wijkkompas.userdata.analysis import Analysis
 from wijkkompas.userdata.metadata import IndicatorMeta, slug
 from wijkkompas.userdata.report import nl_int
+from wijkkompas.userdata.suppression import privacy_status, suppress  # noqa: F401  (privacy_status: re-exported)
 
 SOURCE_PREFIX = "eigen:"
 STATUS_COMPUTED = "berekend uit buurten"
@@ -33,8 +34,6 @@ STATUS_INCOMPLETE = "niet te berekenen: niet alle buurten hebben een cijfer"
 REGISTRY_VERSION = 1
 
 
-def privacy_status(threshold: int) -> str:
-    return f"verborgen: minder dan {threshold} inwoners"
 
 
 @dataclass
@@ -198,14 +197,17 @@ def _aggregate(frame: pd.DataFrame, meta: IndicatorMeta, analysis: Analysis, wei
             )
             res.loc[res["status"] == STATUS_INCOMPLETE, "value"] = np.nan
             res["year"] = int(year)
+            res["n"] = g.groupby(key).size().reindex(agg.index).to_numpy()
             res = res[[(int(year), c) not in given for c in res["region_code"].tolist()]]
             out.append(res)
     if not out:
         return frame.iloc[0:0]
     agg = pd.concat(out, ignore_index=True)
-    agg["source_key"] = (
-        ("som" if meta.aggregate == "sum" else "gewogen gemiddelde") + " van buurten: " + frame["source_key"].iloc[0]
-    )
+    how = "som" if meta.aggregate == "sum" else "gewogen gemiddelde (gewicht inwoners)"
+    # Says how and from how many buurten, like the CBS figures ("som van 3 buurten: ...").
+    agg["source_key"] = [
+        f"{how} van {n} buurt{'en' if n != 1 else ''}: {frame['source_key'].iloc[0]}" for n in agg.pop("n").astype(int)
+    ]
     return agg
 
 
@@ -243,10 +245,9 @@ def build_values(
         return pd.DataFrame(columns=VALUE_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
     if hide_small:
-        small = _small_regions(out["region_code"], analysis.index, inwoners, analysis.privacy_threshold)
-        hit = out["region_code"].isin(small["region_code"])
-        out.loc[hit, "value"] = np.nan
-        out.loc[hit, "status"] = privacy_status(analysis.privacy_threshold)
+        # Totals are computed from the true buurt values first; then small regions are hidden *and*
+        # every total that would give one of them away (secondary suppression, see suppression.py).
+        out = suppress(out.reset_index(drop=True), weights, analysis.privacy_threshold)
     out = pd.concat([out.reset_index(drop=True), _region_info(out["region_code"].astype("string"), analysis)], axis=1)
     out["source_table"] = SOURCE_PREFIX + upload_id
     out["value"] = out["value"].astype("float64")
