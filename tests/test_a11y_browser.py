@@ -1,4 +1,4 @@
-"""WCAG 2.1 AA in a real browser: axe-core on every page (default state and with a region chosen), on
+"""WCAG 2.1 AA in a real browser: axe-core on every page (ten, default state and with a region chosen), on
 the exported HTML profile and on the presentation document, plus the Kaart page by keyboard alone.
 
 One app server for the whole module (the browser suite is slow on two cores), over the real
@@ -28,6 +28,7 @@ HENGELO = "gemeente=GM0164&jaar=2024"
 # (name, path): every page in its default state, and the pages that show more once a region is chosen.
 PAGES = [
     ("start", f"/start?{HENGELO}"),
+    ("kompas", f"/kompas?{HENGELO}"),
     ("kaart", f"/kaart?{HENGELO}&niveau=buurt&indicator=aandeel_65plus"),
     ("wijkprofiel", f"/wijkprofiel?{HENGELO}"),
     ("trends", f"/trends?{HENGELO}"),
@@ -36,6 +37,7 @@ PAGES = [
     ("eigen-gegevens", f"/eigen-gegevens?{HENGELO}"),
     ("presentatie", f"/presentatie?{HENGELO}"),
     ("over", f"/over?{HENGELO}"),
+    ("kompas-gekozen", f"/kompas?{HENGELO}&regio=WK016400"),
     ("kaart-gekozen", f"/kaart?{HENGELO}&niveau=buurt&indicator=aandeel_65plus&regio=BU01640000"),
     ("kaart-score-drie-gemeenten",
      "/kaart?gemeente=GM0164,GM0153,GM0141&jaar=2024&niveau=wijk&indicator=score.leefbaarheid&regio=WK016400"),
