@@ -561,7 +561,9 @@ def draw(state: KaartState, result: KaartResult) -> None:
     deck = CompactDeck(result.model.spec(selected), result.model.tooltip)
     st.pydeck_chart(
         deck, height=MAP_HEIGHT, key=deck_key, on_select=_on_map_select, selection_mode="single-object",
-        alt=f"Kaart: {state.indicator.label} per {state.level}, {state.year}",
+        alt=f"Kaart: {state.indicator.label} per {state.level}, {state.year}, in klassen gekleurd (legenda onder de "
+            f"kaart). De tabel hiernaast geeft dezelfde cijfers per {state.level}; kies daar of met 'Kies een "
+            f"{state.level}' een gebied.",
     )  # fmt: skip
     render_legend(result.model.legend)
 

@@ -619,6 +619,8 @@ def _draw(maps, page: Page, geo: pd.DataFrame, tips: dict[str, str], outlines, g
         gemeente_outline=gm_outline if not gm_outline.empty else None,
         labels=outlines if outlines is not None and not outlines.empty else None,
         height=460,
+        alt=f"Kaart: {page.definition.label}, {page.view_label().lower()}, per {page.unit}, in klassen gekleurd. "
+        f"De ranglijst hiernaast geeft dezelfde scores per {page.unit}.",
     )
 
 
