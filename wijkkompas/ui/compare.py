@@ -324,7 +324,7 @@ def render_small_multiples(codes: Sequence[str], ident: str, catalogue: Catalogu
         st.info(f"Voor dit cijfer is er maar één jaar met cijfers ({years[0]}); een ontwikkeling is nog niet te zien.")
     label = ind.label if ind else ident
     alt_text = f"Kleine grafieken van {label} per gebied, met dezelfde schaal. De cijfers van het gekozen jaar staan in de tabel hierboven."
-    st.vega_lite_chart(spec=accessible_spec(spec, alt_text), width="content", alt=alt_text)
+    st.vega_lite_chart(spec=accessible_spec(spec, alt_text), width="content")  # the description is its name
     drawn = set(series.points.loc[series.points["drawn"].astype(bool), "region_code"])
     refs = {_reference_code(c, ut.region_catalog()) for c in codes} - {None}
     ref_note = (

@@ -277,7 +277,7 @@ def trends(p: Profile) -> None:
         for i, t in enumerate(p.trends):
             with cols[i % 3]:
                 spec = trend_chart(t, width=260, height=140)
-                st.vega_lite_chart(spec, width="content", height=220, theme=None, alt=spec["description"])
+                st.vega_lite_chart(spec, width="content", height=220, theme=None)  # named by its description
         breaks = sorted({(y, r) for t in p.trends for y, r in t.breaks})
         if breaks:
             st.caption("Breuk in de reeks: " + "; ".join(f"{y}: {r}" for y, r in breaks) + ".")

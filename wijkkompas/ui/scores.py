@@ -795,10 +795,9 @@ def breakdown(page: Page, region: str) -> None:
     else:
         st.markdown(f"### {name}: {nl_number(score, 1)} · {band(score)}")
         alt_text = f"Staafdiagram: bijdrage van elk cijfer aan de score van {name}; de tabel hieronder geeft dezelfde bijdragen."
-        st.vega_lite_chart(
-            accessible_spec(contribution_chart(page, table, score, rounded, theme_ids), alt_text), width="stretch",
-            alt=alt_text,
-        )  # fmt: skip
+        st.vega_lite_chart(  # the description is the chart's accessible name
+            accessible_spec(contribution_chart(page, table, score, rounded, theme_ids), alt_text), width="stretch"
+        )
         st.caption(
             f"De bijdragen tellen op tot score − 100 = {signed(score - 100, 1)} (de zwarte streep). Rechts van de "
             "stippellijn trekt een cijfer de score omhoog, links omlaag. Wijs een stuk aan voor het cijfer erachter."

@@ -542,8 +542,8 @@ def render_indicator(
             )
     if spec is None:
         spec = chart_spec(trend_chart(series, names, ind, index_year=index_year, years=series.years))
-    alt_text = chart_alt_text(series, names, ind)
-    st.vega_lite_chart(spec=accessible_spec(spec, alt_text), width="stretch", alt=alt_text)
+    # The description is the chart's accessible name (st.vega_lite_chart's alt would only repeat it).
+    st.vega_lite_chart(spec=accessible_spec(spec, chart_alt_text(series, names, ind)), width="stretch")
     sources = trends.source_years(series.points)
     src = "; ".join(f"{t} ({y})" for y, t in sources)
     st.caption(f"Bron: CBS, Kerncijfers wijken en buurten — {src}. Wijs een punt aan voor de waarde en de bron.")
