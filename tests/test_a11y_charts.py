@@ -18,7 +18,7 @@ def test_accessible_spec_sets_one_description_and_hides_marks_without_changing_t
     assert out["description"] == "Lijngrafiek Inwoners."
     assert out["config"]["mark"]["aria"] is False
     assert out["config"]["line"] == {"strokeWidth": 2, "aria": False}  # a per-mark config cannot switch it back on
-    assert out["config"]["axis"] == {"labelFontSize": 13}  # axes stay readable
+    assert out["config"]["axis"] == {"labelFontSize": 13} and out["config"]["aria"] is False  # guides hidden too
     assert "description" not in spec and "aria" not in spec["config"]["line"]
 
 

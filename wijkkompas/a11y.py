@@ -17,11 +17,13 @@ def accessible_spec(spec: dict, description: str) -> dict:
     Vega gives every mark group `role="graphics-symbol"`; an empty or unlabelled group is an
     'svg-img-alt' violation and a line of 30 points would be read out point by point. The chart's
     `description` becomes the `aria-label` of the whole SVG, and the table or text beside each chart
-    carries the figures. Axes and legends stay readable. The input is not changed.
+    carries the figures. Axes and legends are hidden from screen readers as well: Vega's own descriptions
+    of them are English and the description says what they would. The input is not changed.
     """
     out = copy.copy(spec)
     out["description"] = description
     config = dict(out.get("config") or {})
+    config["aria"] = False  # axes and legends too: Vega describes them in English ("X-axis for a linear scale …")
     config["mark"] = {**(config.get("mark") or {}), "aria": False}
     for mark in ("line", "point", "rule", "bar", "area", "text", "tick", "rect", "circle", "square", "trail"):
         if mark in config:  # a per-mark config would override the general one

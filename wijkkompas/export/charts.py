@@ -143,6 +143,7 @@ def trend_chart(trend: Trend, years: list[int] | None = None, *, width: int = 15
             "view": {"strokeWidth": 0},
             "axis": {"labelFont": FONT, "domainColor": "#999", "tickColor": "#999"},
             "mark": {"aria": False},
+            "aria": False,  # axes and legends: Vega describes them in English; the description covers them
         },
     }
 
