@@ -26,7 +26,7 @@ with page_guard("de pagina Eigen gegevens"):
         table = ui.read_table(upload)
         analysis, base, detected = ui.analyse(upload, table)
         ui.choose_columns(table, analysis, detected)
-        st.subheader("Controle")
+        st.header("Controle")
         ui.show_report(analysis)
         ui.fix_mappings(base, analysis)
         ui.import_form(upload, analysis)

@@ -21,7 +21,7 @@ with page_guard("het kompas"):
         view = ui.view_for(choices.gemeenten, choices.year, choices.level, choices.reference)
         ui.summary(view)
         clicked = ui.matrix(view, choices)
-        st.subheader("De cijfers achter een cel")
+        st.header("De cijfers achter een cel")
         region, theme = ui.pick_cell(view, choices, clicked)
         if region:
             ui.cell_detail(view, region, theme)

@@ -23,7 +23,7 @@ with page_guard("de pagina over de gegevens"):
     bronnen, cijfers, scores, letop, licentie = st.tabs(["Bronnen", "Cijfers", "Scores", "Let op", "Licentie"])
 
     with bronnen:
-        st.subheader("Bronnen")
+        st.header("Bronnen")
         st.write(
             "De Kerncijfers wijken en buurten (KWB) van het CBS: één tabel per jaar, elk jaar met een eigen nummer; "
             "daarnaast de wijk- en buurtkaart, de politiecijfers en de Leefbaarometer van het Rijk."
@@ -39,7 +39,7 @@ with page_guard("de pagina over de gegevens"):
         st.caption(m.maps_caption())
 
     with cijfers:
-        st.subheader(f"Alle cijfers ({len(catalogue)})")
+        st.header(f"Alle cijfers ({len(catalogue)})")
         table = m.indicator_table(catalogue, keys)
         c1, c2 = st.columns([3, 2])
         query = c1.text_input("Zoek een cijfer", placeholder="bijvoorbeeld: inkomen, WOZ, 65")
@@ -63,7 +63,7 @@ with page_guard("de pagina over de gegevens"):
                 st.markdown(text)
 
     with scores:
-        st.subheader("Hoe de scores werken")
+        st.header("Hoe de scores werken")
         for definition in default_definitions().values():
             st.markdown(m.method_markdown(definition))
             st.dataframe(
@@ -77,10 +77,10 @@ with page_guard("de pagina over de gegevens"):
         st.dataframe(kompas_method.theme_table(catalogue), hide_index=True, width="stretch")
 
     with letop:
-        st.subheader("Waar u op moet letten")
+        st.header("Waar u op moet letten")
         for caveat in m.CAVEATS:
             st.markdown(f"**{caveat.title}.** {caveat.text}")
 
     with licentie:
-        st.subheader("Licentie")
+        st.header("Licentie")
         st.markdown(m.licence_markdown())

@@ -30,7 +30,7 @@ with page_guard("de scores"):
                 table_click = ui.ranking(page)
         else:
             table_click = ui.ranking(page)
-        st.subheader("Hoe is de score opgebouwd?")
+        st.header("Hoe is de score opgebouwd?")
         region = ui.choose_region(page, {"kaart": map_click, "tabel": table_click})
         if region:
             ui.breakdown(page, region)

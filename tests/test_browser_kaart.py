@@ -44,7 +44,7 @@ def _wait_for_new_picture(page, before: bytes, timeout: float = 30.0) -> float:
 
 
 def _legend_title(page) -> str:
-    return page.locator(".wk-legend h4").first.inner_text()
+    return page.locator(".wk-legend h2").first.inner_text()
 
 
 def test_kaart_hengelo_switch_indicator_and_level(browser, running_app, twente_store_dir):
@@ -63,7 +63,7 @@ def test_kaart_hengelo_switch_indicator_and_level(browser, running_app, twente_s
     t0 = time.perf_counter()
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "() => (document.querySelector('.wk-legend h4')?.textContent || '').includes('Kinderen tot 15 jaar')",
+        "() => (document.querySelector('.wk-legend h2')?.textContent || '').includes('Kinderen tot 15 jaar')",
         timeout=30_000,
     )
     t_legend = time.perf_counter()

@@ -14,7 +14,7 @@ PAGE = "pages/over.py"
 
 
 def _all_text(at) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.subheader]
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.header]
     return "\n".join(str(p) for p in parts)
 
 

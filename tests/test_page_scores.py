@@ -29,7 +29,7 @@ def _breakdown(at):
 
 def _assert_parts_add_up(at):
     """The shown contributions add up exactly to the shown score − 100."""
-    heading = next(m.value for m in at.markdown if m.value.startswith("#### "))
+    heading = next(m.value for m in at.markdown if m.value.startswith("### "))
     score = _nl(heading.split(": ")[1].split(" · ")[0])
     table = _breakdown(at)
     rows = table[(table["Thema"] != "Totaal") & (table["Bijdrage"] != "–")]

@@ -24,7 +24,10 @@ def app_test(app_test):
 
 
 def html_bodies(at) -> list[str]:
-    return [e.proto.body for e in at.get("html")]
+    from wijkkompas.ui import styles
+
+    # Without the app-wide stylesheet and script of ui/styles.py (no content of this page).
+    return [e.proto.body for e in at.get("html") if e.proto.body not in (styles.CSS, styles.DUTCH_JS)]
 
 
 def test_side_by_side(tiny_store_dir, app_test):

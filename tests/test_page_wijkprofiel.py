@@ -13,7 +13,7 @@ PAGE = "pages/wijkprofiel.py"
 
 
 def texts(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.header]
     parts += [w.value for w in at.warning] + [i.value for i in at.info]
     return "\n".join(parts)
 
@@ -31,7 +31,7 @@ def facts(at) -> dict[str, str]:
 def test_wijk_from_the_url(app_test, tiny_store_dir):
     at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999", "regio": "WK099902"})
     assert_clean(at)
-    assert at.subheader[0].value == "Noord & Oost"
+    assert at.header[0].value == "Noord & Oost"
     assert at.selectbox(key="wp_wijk").value == "WK099902"
     header = facts(at)
     assert header["Inwoners"] == "2.782" and header["Buurten"] == "2" and header["Oppervlakte"] == "94 ha"
@@ -46,7 +46,7 @@ def test_choosing_a_buurt_shows_its_profile(app_test, tiny_store_dir):
     at = app_test(tiny_store_dir, page=PAGE, query={"regio": "WK099902"})
     at.selectbox(key="wp_buurt").select("BU09990203").run()
     assert_clean(at)
-    assert at.subheader[0].value == "<b>Bloemwijk</b>"  # shown as text, never as HTML
+    assert at.header[0].value == "<b>Bloemwijk</b>"  # shown as text, never as HTML
     assert "<b>Bloemwijk</b>" not in html_blocks(at)
     assert "Buurtcode BU09990203" in texts(at)
     assert "code bestond nog niet" in texts(at)  # the series break of the recoded buurt
@@ -56,7 +56,7 @@ def test_unknown_code_in_the_url_gives_a_dutch_message(app_test, tiny_store_dir)
     at = app_test(tiny_store_dir, page=PAGE, query={"regio": "WK099977"})
     assert_clean(at)
     assert any("WK099977 bestaat niet" in w.value for w in at.warning)
-    assert at.subheader[0].value == "Centrum"  # the page still works, with the first wijk
+    assert at.header[0].value == "Centrum"  # the page still works, with the first wijk
     at = app_test(tiny_store_dir, page=PAGE, query={"regio": "<script>"})
     assert_clean(at)
     assert any("geen code van een wijk" in w.value for w in at.warning)

@@ -23,6 +23,7 @@ import shapely
 
 from wijkkompas.classify import METHOD_LABELS, MISSING, Classification, bound_labels, classify, classify_categories
 from wijkkompas.formatting import missing_text, nl_number
+from wijkkompas.maplabels import place_labels
 
 # --------------------------------------------------------------------------- colours
 # ColorBrewer (Cynthia Brewer, colorbrewer2.org), the schemes marked colour-blind safe.
@@ -359,14 +360,16 @@ def view_state(bounds: Sequence[float], width_px: int = 520, height_px: int = 54
 
 
 def label_points(frame: gpd.GeoDataFrame, name_col: str = "region_name") -> list[dict]:
-    """One label per region at a point inside it (not the centroid: that can fall outside)."""
+    """One label per region at a point inside it (not the centroid: that can fall outside), largest region first."""
     if frame is None or frame.empty or len(frame) > MAX_LABELS:
         return []
-    pts = shapely.point_on_surface(frame.geometry.to_numpy())
+    geoms = frame.geometry.to_numpy()
+    pts = shapely.point_on_surface(geoms)
     xy = shapely.get_coordinates(pts)
     names = frame[name_col].astype("string").fillna("").str.replace(WIJK_PREFIX, "", regex=True).str.strip().to_numpy()
+    order = np.argsort(-shapely.area(geoms), kind="stable")  # largest first: the priority of maplabels.place_labels
     return [
-        {"p": [round(float(x), 5), round(float(y), 5)], "t": str(t)} for (x, y), t in zip(xy, names, strict=True) if t
+        {"p": [round(float(xy[i][0]), 5), round(float(xy[i][1]), 5)], "t": str(names[i])} for i in order if names[i]
     ]
 
 
@@ -584,7 +587,9 @@ def build_choropleth(
                         id="gemeentegrens", pickable=False, stroked=True, filled=False, getLineColor=[25, 25, 25, 255],
                         lineWidthUnits="pixels", getLineWidth=2.6, lineWidthMinPixels=2)
         )  # fmt: skip
-    label_data = label_points(labels) if labels is not None else []
+    view = view_state(bounds)
+    # Names that would overlap at the opening zoom are dropped (the tooltip and the table still name them).
+    label_data = place_labels(label_points(labels), view) if labels is not None else []
     if label_data:
         layers.append(
             _layer_json("TextLayer", _compact(label_data),
@@ -594,7 +599,6 @@ def build_choropleth(
                         outlineColor=[255, 255, 255, 235], getTextAnchor="middle", getAlignmentBaseline="center")
         )  # fmt: skip
 
-    view = view_state(bounds)
     head = '{"initialViewState":' + _compact(view) + ',"layers":['
     deck_props: dict = {"mapStyle": NO_BASEMAP_STYLE}
     if basemap:

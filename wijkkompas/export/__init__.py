@@ -19,9 +19,10 @@ FORMATS = ("pdf", "html")
 def render_assets(
     profile: Profile, buurten_geo=None, wijken_geo=None, map_year: int | None = None, scores=(), notes=()
 ) -> Rendered:
-    from wijkkompas.export.charts import chart_svg, trend_chart
+    from wijkkompas.export.charts import chart_svg, trend_chart, trend_description
 
     charts = tuple((t.indicator.label, chart_svg(trend_chart(t))) for t in profile.trends)
+    chart_alts = tuple(trend_description(t) for t in profile.trends)
     map_svg = None
     if buurten_geo is not None or wijken_geo is not None:
         import geopandas as gpd
@@ -34,8 +35,10 @@ def render_assets(
             buurten_geo if buurten_geo is not None else empty,
             wijken_geo if wijken_geo is not None else empty,
         )
-    return Rendered(charts=charts, map_svg=map_svg, map_year=map_year if map_svg else None, scores=tuple(scores),
-                    notes=tuple(notes))  # fmt: skip
+    return Rendered(
+        charts=charts, map_svg=map_svg, map_year=map_year if map_svg else None, scores=tuple(scores),
+        chart_alts=chart_alts, notes=tuple(notes),
+    )  # fmt: skip
 
 
 def profile_html(profile: Profile, rendered: Rendered | None = None) -> str:

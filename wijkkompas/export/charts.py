@@ -30,6 +30,35 @@ def _dutch_axis(decimals: int) -> str:
     )
 
 
+ROLE_WORDS = {"regio": "", "gemeente": "gemeente ", "nederland": ""}
+
+
+def trend_description(trend: Trend) -> str:
+    """The text alternative of a trend chart: per line its first and last value, and the breaks.
+
+    Screen readers get what a sighted reader takes from the chart at a glance (WCAG 1.1.1); the exact
+    figures per year are in the tooltip and, for the region, in the key-figure table.
+    """
+    ind = trend.indicator
+    parts = []
+    pts = trend.points.dropna(subset=["value"])
+    for (role, name), grp in pts.groupby(["role", "series"], sort=False):
+        grp = grp.sort_values("year")
+        first, last = grp.iloc[0], grp.iloc[-1]
+        who = f"{ROLE_WORDS.get(str(role), '')}{name}"
+        if len(grp) == 1:
+            parts.append(f"{who}: {format_value(float(first['value']), ind)} in {int(first['year'])}")
+        else:
+            parts.append(
+                f"{who}: van {format_value(float(first['value']), ind)} in {int(first['year'])} "
+                f"naar {format_value(float(last['value']), ind)} in {int(last['year'])}"
+            )
+    text = f"Lijngrafiek {ind.label}. " + ("; ".join(parts) if parts else "geen cijfers") + "."
+    if trend.breaks:
+        text += " Breuk in de reeks: " + "; ".join(f"{y}: {r}" for y, r in trend.breaks) + "."
+    return text
+
+
 def trend_chart(trend: Trend, years: list[int] | None = None, *, width: int = 150, height: int = 90) -> dict:
     """A small line chart as a Vega-Lite spec: region, gemeente and Nederland; a red dashed rule at a break.
 
@@ -108,7 +137,14 @@ def trend_chart(trend: Trend, years: list[int] | None = None, *, width: int = 15
             "subtitleColor": "#555",
         },
         "layer": layers,
-        "config": {"view": {"strokeWidth": 0}, "axis": {"labelFont": FONT, "domainColor": "#999", "tickColor": "#999"}},
+        # One text alternative for the chart (the SVG's aria-label); marks are not read out one by one.
+        "description": trend_description(trend),
+        "config": {
+            "view": {"strokeWidth": 0},
+            "axis": {"labelFont": FONT, "domainColor": "#999", "tickColor": "#999"},
+            "mark": {"aria": False},
+            "aria": False,  # axes and legends: Vega describes them in English; the description covers them
+        },
     }
 
 

@@ -30,6 +30,7 @@ class Rendered:
     map_svg: str | None = None
     map_year: int | None = None
     scores: tuple[dict, ...] = ()  # optional score blocks: title, value, explain, columns, rows
+    chart_alts: tuple[str, ...] = ()  # text alternative per chart (same order as charts)
     notes: tuple = ()  # wijkkompas.notes.Note: what people said, shown apart from the figures
 
 
@@ -165,6 +166,16 @@ def trend_legend(profile: Profile) -> list[dict]:
     return out
 
 
+def map_alt_text(h) -> str:
+    """The text alternative of the profile map: what it shows, and where the figures are in words."""
+    wijk = h.wijk_name or h.name
+    chosen = f"; {h.name} is oranje" if h.level == "buurt" else ""
+    return (
+        f"Kaart van {wijk} met de grenzen en namen van de buurten{chosen}; omliggende wijken grijs. "
+        "De cijfers per buurt staan in de tabel bij de kaart."
+    )
+
+
 def render_html(profile: Profile, rendered: Rendered | None = None) -> str:
     """The whole document as a string (UTF-8, self-contained)."""
     rendered = rendered or Rendered()
@@ -202,6 +213,7 @@ def render_html(profile: Profile, rendered: Rendered | None = None) -> str:
             + " Bron kaart: CBS/Kadaster, Wijk- en buurtkaart."
         )
     figures_source = source_line(profile.figure_sources())
+    alts = rendered.chart_alts
     context = {
         "css": stylesheet(),
         "h": h,
@@ -217,7 +229,10 @@ def render_html(profile: Profile, rendered: Rendered | None = None) -> str:
         "any_computed": any(r["computed"] for _, rows in themes for r in rows),
         "not_loaded": ", ".join(i.label for i in profile.not_loaded),
         "figures_source": figures_source,
-        "charts": [{"src": svg_data_uri(svg), "alt": f"Ontwikkeling: {label}"} for label, svg in rendered.charts],
+        "charts": [
+            {"src": svg_data_uri(svg), "alt": alts[i] if i < len(alts) else f"Ontwikkeling: {label}"}
+            for i, (label, svg) in enumerate(rendered.charts)
+        ],
         "legend": legend,
         "trend_note": profile.trend_note,
         "breaks_note": breaks_note,
@@ -226,7 +241,7 @@ def render_html(profile: Profile, rendered: Rendered | None = None) -> str:
         if h.level == "wijk"
         else f"Buurten in {h.wijk_name or 'dezelfde wijk'}",
         "map_src": svg_data_uri(rendered.map_svg) if rendered.map_svg else "",
-        "map_alt": h.wijk_name or h.name,
+        "map_alt": map_alt_text(h),
         "map_caption": map_caption,
         "buurt_cols": buurt_cols,
         "buurten": buurt_rows,

@@ -30,6 +30,56 @@ def pick_geometry_year(years: list[int], data_year: int) -> int | None:
     return nearest_year(data_year, years)
 
 
+SCALE_STEPS_M = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000)
+
+
+def scale_bar_length(width_m: float) -> int:
+    """A round scale-bar length of at most a quarter of the map width (metres)."""
+    fitting = [m for m in SCALE_STEPS_M if m <= width_m / 4]
+    return fitting[-1] if fitting else SCALE_STEPS_M[0]
+
+
+def scale_label(metres: int) -> str:
+    return (
+        f"{metres // 1000} km"
+        if metres >= 1000 and metres % 1000 == 0
+        else (f"{metres / 1000:.1f} km".replace(".", ",") if metres >= 1000 else f"{metres} m")
+    )
+
+
+def _frame_north_and_scale(ax, x0: float, x1: float, y0: float, y1: float) -> None:
+    """A thin frame (the map is north-up), a north arrow top right and a scale bar bottom left.
+
+    The map is in degrees with the aspect corrected for the latitude, so one degree of longitude is
+    111.32 km × cos(latitude) wide: exact enough for a bar at the scale of a wijk.
+    """
+    import matplotlib.patheffects as pe
+
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")  # geopandas names the CRS axes ("Geodetic longitude [degree]")
+    ax.set_ylabel("")
+    halo = [pe.withStroke(linewidth=2.4, foreground="white")]
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#555555")
+        spine.set_linewidth(0.6)
+    lat = (y0 + y1) / 2
+    m_per_deg = 111_320 * math.cos(math.radians(lat))
+    length = scale_bar_length((x1 - x0) * m_per_deg)
+    deg = length / m_per_deg
+    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.05
+    tick = (y1 - y0) * 0.012
+    ax.plot([bx, bx + deg], [by, by], color="#111", linewidth=1.6, solid_capstyle="butt", path_effects=halo)
+    for x in (bx, bx + deg):
+        ax.plot([x, x], [by - tick, by + tick], color="#111", linewidth=1, path_effects=halo)
+    ax.text(bx + deg / 2, by + tick * 1.6, scale_label(length), ha="center", va="bottom", fontsize=6, color="#111",
+            path_effects=halo, gid=f"schaalbalk-{length}m")  # fmt: skip
+    nx, ny = x1 - (x1 - x0) * 0.06, y1 - (y1 - y0) * 0.14
+    ax.annotate("N", xy=(nx, y1 - (y1 - y0) * 0.03), xytext=(nx, ny), ha="center", va="top", fontsize=7,
+                fontweight="bold", color="#111", arrowprops={"arrowstyle": "-|>", "color": "#111", "lw": 1},
+                path_effects=halo, gid="noordpijl")  # fmt: skip
+
+
 def _wijk_of(code: str) -> str:
     return "WK" + code[2:8]
 
@@ -80,7 +130,7 @@ def region_map_svg(
             wijk.boundary.plot(ax=ax, color=WIJK_EDGE, linewidth=1.8)
         ax.set_xlim(minx - pad, maxx + pad)
         ax.set_ylim(miny - pad, maxy + pad)
-        ax.set_axis_off()
+        _frame_north_and_scale(ax, minx - pad, maxx + pad, miny - pad, maxy + pad)
         fig.subplots_adjust(0, 0, 1, 1)
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None},

@@ -40,4 +40,5 @@ def _fetcher():
 def html_to_pdf(html: str) -> bytes:
     weasyprint = _weasyprint()
     doc = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=_fetcher(), media_type="print")
-    return doc.write_pdf() or b""
+    # PDF/UA-1: a tagged PDF (structure tree, reading order, /Alt on figures), title and /Lang from the HTML.
+    return doc.write_pdf(pdf_variant="pdf/ua-1") or b""

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from wijkkompas import compare, trends
+from wijkkompas.a11y import accessible_spec
 from wijkkompas.catalogue.catalogue import Catalogue
 from wijkkompas.exporting import to_csv_bytes, to_xlsx_bytes
 from wijkkompas.formatting import esc
@@ -322,7 +323,8 @@ def render_small_multiples(codes: Sequence[str], ident: str, catalogue: Catalogu
     if len(years) == 1:
         st.info(f"Voor dit cijfer is er maar één jaar met cijfers ({years[0]}); een ontwikkeling is nog niet te zien.")
     label = ind.label if ind else ident
-    st.vega_lite_chart(spec=spec, width="content", alt=f"Kleine grafieken van {label} per gebied, met dezelfde schaal.")
+    alt_text = f"Kleine grafieken van {label} per gebied, met dezelfde schaal. De cijfers van het gekozen jaar staan in de tabel hierboven."
+    st.vega_lite_chart(spec=accessible_spec(spec, alt_text), width="content")  # the description is its name
     drawn = set(series.points.loc[series.points["drawn"].astype(bool), "region_code"])
     refs = {_reference_code(c, ut.region_catalog()) for c in codes} - {None}
     ref_note = (

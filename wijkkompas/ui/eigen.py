@@ -522,7 +522,7 @@ def show_done() -> None:
 def uploads_list() -> None:
     store = context.get_store()
     uploads = list_uploads(store)
-    st.subheader("Ingelezen bestanden")
+    st.header("Ingelezen bestanden")
     if not uploads:
         st.caption("Er zijn nog geen eigen gegevens ingelezen.")
         return

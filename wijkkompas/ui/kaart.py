@@ -365,10 +365,16 @@ def _build(data_dir: str, ver: str, gemeenten: tuple, year: int, level: str, ide
             labels = outlines if outlines is not None and not outlines.empty else shapes
         from wijkkompas.ui.maps import cached_geometry_json
 
-        score_args = {}
+        score_args: dict = {}
+        if level == "buurt" and outlines is not None and not outlines.empty:
+            # Not every wijk name fits on the map (wijkkompas.maplabels): the tooltip names the wijk of each buurt.
+            wijk_names = dict(zip(outlines["region_code"], outlines["region_name"].astype("string"), strict=True))
+            frame["_wijk"] = ("WK" + frame["region_code"].astype("string").str[2:8]).map(wijk_names).fillna("–")
+            score_args["tooltip_extra"] = {"Wijk": "_wijk"}
         if page is not None:
             score_args = dict(categories=BAND_ORDER, category_column="band",
-                              tooltip_extra={"Klasse": "band", "Wat telt het zwaarst": "opbouw", "Opbouw": "klik"})  # fmt: skip
+                              tooltip_extra={**score_args.get("tooltip_extra", {}), "Klasse": "band",
+                                             "Wat telt het zwaarst": "opbouw", "Opbouw": "klik"})  # fmt: skip
         model = build_choropleth(
             frame, value_label=ind.label, unit=ind.unit, better=ind.better, decimals=ind.decimals, method=method, k=k,
             level=level, outlines=outlines, gemeente_outline=gm_outline, labels=labels,
@@ -561,7 +567,9 @@ def draw(state: KaartState, result: KaartResult) -> None:
     deck = CompactDeck(result.model.spec(selected), result.model.tooltip)
     st.pydeck_chart(
         deck, height=MAP_HEIGHT, key=deck_key, on_select=_on_map_select, selection_mode="single-object",
-        alt=f"Kaart: {state.indicator.label} per {state.level}, {state.year}",
+        alt=f"Kaart: {state.indicator.label} per {state.level}, {state.year}, in klassen gekleurd (legenda onder de "
+            f"kaart). De tabel hiernaast geeft dezelfde cijfers per {state.level}; kies daar of met 'Kies een "
+            f"{state.level}' een gebied.",
     )  # fmt: skip
     render_legend(result.model.legend)
 

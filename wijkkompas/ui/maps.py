@@ -91,7 +91,12 @@ def show_model(
     """Draw a built map (and its legend); return the region code the user clicked, if any."""
     deck = CompactDeck(model.spec(selected), model.tooltip)
     event = st.pydeck_chart(
-        deck, height=height, key=key, on_select="rerun", selection_mode="single-object", alt=alt or model.legend.title
+        deck,
+        height=height,
+        key=key,
+        on_select="rerun",
+        selection_mode="single-object",
+        alt=alt or f"Kaart: {model.legend.title}, in klassen gekleurd (legenda onder de kaart).",
     )
     if legend:
         render_legend(model.legend)
@@ -131,12 +136,12 @@ def legend_html(legend: Legend) -> str:
     notes = "".join(f"<p>{esc(n)}</p>" for n in legend.notes)
     return (
         "<style>.wk-legend{font-size:.9rem;margin:.25rem 0 .5rem 0}"
-        ".wk-legend h4{font-size:.95rem;margin:0 0 .35rem 0;font-weight:600}"
+        ".wk-legend h2{font-size:.95rem;margin:0 0 .35rem 0;padding:0;font-weight:600;line-height:1.4}"
         ".wk-legend ul{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:.2rem 1.1rem}"
         ".wk-legend li{display:flex;align-items:center;gap:.4rem;margin:0}"
         ".wk-swatch{display:inline-block;width:1.5rem;height:1rem;border:1px solid #777;flex:none}"
         ".wk-count{color:#555;font-size:.82rem}.wk-legend p{color:#555;font-size:.82rem;margin:.3rem 0 0 0}</style>"
-        f'<div class="wk-legend" role="group" aria-label="Legenda"><h4>{esc(legend.title)}</h4>'
+        f'<div class="wk-legend" role="group" aria-label="Legenda"><h2>{esc(legend.title)}</h2>'
         f"<ul>{''.join(rows)}</ul>{notes}</div>"
     )
 
@@ -200,6 +205,7 @@ def render_choropleth(
     basemap: bool = False,
     height: int = 520,
     legend: bool = True,
+    alt: str | None = None,
 ) -> str | None:
     """Draw a choropleth of any value per region; returns the clicked region code (or None).
 
@@ -209,7 +215,8 @@ def render_choropleth(
     or pass `categories` (ordered labels, low → high) with `category_column` (the label per
     region) to colour by classes you computed yourself. `tooltip_extra`: {label: column name} or
     {label: {region_code: text}} for extra tooltip lines; {region_code: text} is one unlabeled line.
-    Cached: the same inputs build the map once per process.
+    Cached: the same inputs build the map once per process. `alt`: the map's text alternative (what it
+    shows and where the same figures are as text); by default the legend title.
     """
     frame, extra = _normalise(geo_values, tooltip_extra)
     kwargs = dict(
@@ -230,7 +237,7 @@ def render_choropleth(
     fp = _frame_fingerprint(frame, columns, (plain, shapes))
     kwargs["geometry_strings"] = cached_geometry_json(frame.geometry)
     model = _model(fp, frame, kwargs)
-    return show_model(model, key=key, selected=selected, height=height, legend=legend)
+    return show_model(model, key=key, selected=selected, height=height, legend=legend, alt=alt)
 
 
 def missing_regions_text(codes_names: pd.DataFrame, limit: int = 12) -> str:

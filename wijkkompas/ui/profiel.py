@@ -159,7 +159,7 @@ def _map_svg(data_dir: str, ver: str, code: str, year: int) -> tuple[str | None,
 
 def header(p: Profile) -> None:
     h = p.header
-    st.subheader(h.name)
+    st.header(h.name)
     where = f" · in {h.wijk_name} ({h.wijk_code})" if h.wijk_name else ""
     st.caption(
         f"{h.level.capitalize()}code {h.code}{where} · gemeente {h.gemeente_name} ({h.gemeente_code}) · cijfers over {h.year}"
@@ -178,7 +178,7 @@ def header(p: Profile) -> None:
 
 
 def standout(p: Profile) -> None:
-    st.markdown("#### Wat valt op")
+    st.markdown("### Wat valt op")
     if p.standout:
         st.markdown("\n".join(f"- **{_md(s.label)}**: {_md(s.body)}" for s in p.standout))
     for note in p.standout_notes:
@@ -198,7 +198,7 @@ def _md(text: str) -> str:
 
 
 def figures(p: Profile) -> None:
-    st.markdown(f"#### Kerncijfers {p.header.year}")
+    st.markdown(f"### Kerncijfers {p.header.year}")
     st.html(figures_html(p))
     if p.not_loaded:
         st.caption("Niet in de geladen gegevens: " + ", ".join(i.label for i in p.not_loaded) + ".")
@@ -264,7 +264,7 @@ def notes(p: Profile) -> None:
 
 
 def trends(p: Profile) -> None:
-    st.markdown("#### Ontwikkeling")
+    st.markdown("### Ontwikkeling")
     if p.trends:
         legend = " · ".join(
             f'<span style="color:{x["colour"]}; font-weight:bold">{"- -" if x["dashed"] else "—"}</span> {esc(x["label"])}'
@@ -276,7 +276,8 @@ def trends(p: Profile) -> None:
         cols = st.columns(3)
         for i, t in enumerate(p.trends):
             with cols[i % 3]:
-                st.vega_lite_chart(trend_chart(t, width=260, height=140), width="content", height=220, theme=None)
+                spec = trend_chart(t, width=260, height=140)
+                st.vega_lite_chart(spec, width="content", height=220, theme=None)  # named by its description
         breaks = sorted({(y, r) for t in p.trends for y, r in t.breaks})
         if breaks:
             st.caption("Breuk in de reeks: " + "; ".join(f"{y}: {r}" for y, r in breaks) + ".")
@@ -291,14 +292,16 @@ def trends(p: Profile) -> None:
 def buurten(p: Profile) -> None:
     h = p.header
     st.markdown(
-        "#### " + ("Buurten in deze wijk" if h.level == "wijk" else f"Buurten in {h.wijk_name or 'dezelfde wijk'}")
+        "### " + ("Buurten in deze wijk" if h.level == "wijk" else f"Buurten in {h.wijk_name or 'dezelfde wijk'}")
     )
     store = context.get_store()
     svg, map_year = _map_svg(str(store.data_dir), store.version(), h.code, selection.chosen_year())
     left, right = st.columns([1, 2])
     with left:
         if svg:
-            st.image(svg, width=340)
+            from wijkkompas.export.html import map_alt_text
+
+            st.image(svg, width=340, alt=map_alt_text(h))
             note = f"Kaartgrenzen {map_year}" + (
                 f"; cijfers over {h.year}: de indeling kan veranderd zijn." if map_year != h.year else "."
             )
@@ -374,7 +377,7 @@ def scores(p: Profile) -> None:
     blocks = _scores(str(store.data_dir), store.version(), p.header.code, selection.chosen_year())
     if not blocks:
         return
-    st.markdown("#### Scores")
+    st.markdown("### Scores")
     for b in blocks:
         st.markdown(f"**{_md(b['title'])}: {_md(b['value'])}**")
         if b.get("explain"):

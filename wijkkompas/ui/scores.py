@@ -8,12 +8,14 @@ a slider only changes weights, so a move re-runs just the weighting (well under 
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from wijkkompas.a11y import accessible_spec
 from wijkkompas.access import can_write
 from wijkkompas.catalogue.catalogue import Catalogue
 from wijkkompas.exporting import to_csv_bytes
@@ -617,6 +619,8 @@ def _draw(maps, page: Page, geo: pd.DataFrame, tips: dict[str, str], outlines, g
         gemeente_outline=gm_outline if not gm_outline.empty else None,
         labels=outlines if outlines is not None and not outlines.empty else None,
         height=460,
+        alt=f"Kaart: {page.definition.label}, {page.view_label().lower()}, per {page.unit}, in klassen gekleurd. "
+        f"De ranglijst hiernaast geeft dezelfde scores per {page.unit}.",
     )
 
 
@@ -781,7 +785,7 @@ def breakdown(page: Page, region: str) -> None:
     row = int(np.nonzero(page.prepared.regions["region_code"].to_numpy() == region)[0][0])
     if not np.isfinite(score):
         reason = page.result.reason(page.view)[row]
-        st.markdown(f"#### {name}: {reason}")
+        st.markdown(f"### {name}: {reason}")
         if reason == INSUFFICIENT:
             st.write(
                 f"Voor {name} heeft minder dan de helft van het gewicht cijfers. Hieronder staat wat er wel en niet is."
@@ -789,8 +793,11 @@ def breakdown(page: Page, region: str) -> None:
         else:
             st.write(f"{name} heeft minder dan {page.definition.min_inwoners} inwoners; daar zegt een score weinig.")
     else:
-        st.markdown(f"#### {name}: {nl_number(score, 1)} · {band(score)}")
-        st.vega_lite_chart(contribution_chart(page, table, score, rounded, theme_ids), width="stretch")
+        st.markdown(f"### {name}: {nl_number(score, 1)} · {band(score)}")
+        alt_text = f"Staafdiagram: bijdrage van elk cijfer aan de score van {name}; de tabel hieronder geeft dezelfde bijdragen."
+        st.vega_lite_chart(  # the description is the chart's accessible name
+            accessible_spec(contribution_chart(page, table, score, rounded, theme_ids), alt_text), width="stretch"
+        )
         st.caption(
             f"De bijdragen tellen op tot score − 100 = {signed(score - 100, 1)} (de zwarte streep). Rechts van de "
             "stippellijn trekt een cijfer de score omhoog, links omlaag. Wijs een stuk aan voor het cijfer erachter."
@@ -825,7 +832,8 @@ def breakdown(page: Page, region: str) -> None:
 
 def method_panel(page: Page) -> None:
     with st.expander("Methode: zo wordt de score berekend", icon=":material/functions:"):
-        st.markdown(method_markdown(page.definition, level=page.level))
+        # On this page the method is a section of its own (h2), not under a "Hoe de scores werken" as on Over.
+        st.markdown(re.sub(r"(?m)^### ", "## ", method_markdown(page.definition, level=page.level)))
         table = score_indicator_table(page.definition, page.catalogue, formatted=True)
         st.dataframe(table, hide_index=True, width="stretch")
         st.caption(

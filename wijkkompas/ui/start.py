@@ -108,7 +108,7 @@ def render_shortcuts() -> None:
     available = [(path, title, icon, url) for path, title, icon, url in PAGES[1:] if (ROOT / path).exists()]
     if not available:
         return
-    st.subheader("Aan de slag")
+    st.header("Aan de slag")
     cols = st.columns(min(len(available), 3))
     for i, (path, title, icon, url) in enumerate(available):
         with cols[i % len(cols)]:

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from wijkkompas import trends
+from wijkkompas.a11y import accessible_spec
 from wijkkompas.catalogue.catalogue import Catalogue, Indicator
 from wijkkompas.exporting import to_csv_bytes, to_xlsx_bytes
 from wijkkompas.formatting import format_value, nl_number, source_label
@@ -496,7 +497,7 @@ def render_indicator(
     spec: dict | None = None,
 ) -> None:
     ind = catalogue.get(ident)
-    st.subheader(indicator_label(catalogue, ident))
+    st.header(indicator_label(catalogue, ident))
     last_loaded = max(loaded_years) if loaded_years else None
     if latest is None:
         st.badge("Geen cijfers voor deze gebieden", icon=":material/block:", color="gray")
@@ -541,7 +542,8 @@ def render_indicator(
             )
     if spec is None:
         spec = chart_spec(trend_chart(series, names, ind, index_year=index_year, years=series.years))
-    st.vega_lite_chart(spec=spec, width="stretch", alt=chart_alt_text(series, names, ind))
+    # The description is the chart's accessible name (st.vega_lite_chart's alt would only repeat it).
+    st.vega_lite_chart(spec=accessible_spec(spec, chart_alt_text(series, names, ind)), width="stretch")
     sources = trends.source_years(series.points)
     src = "; ".join(f"{t} ({y})" for y, t in sources)
     st.caption(f"Bron: CBS, Kerncijfers wijken en buurten — {src}. Wijs een punt aan voor de waarde en de bron.")
