@@ -47,4 +47,4 @@ bench: install-test  ## speed and memory benchmarks (not part of the tests)
 	$(BIN)/python benchmarks/run_all.py
 
 lint: install-test
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy wijkkompas

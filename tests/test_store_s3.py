@@ -151,3 +151,12 @@ def test_a_pack_installs_into_a_bucket_and_is_kept_there(bucket_store, tiny_stor
         bucket_store.load_values(["GM0999"]).sort_values(KEY, ignore_index=True),
         Store(tiny_store_dir).load_values(["GM0999"]).sort_values(KEY, ignore_index=True),
     )
+
+
+def test_a_format_1_manifest_in_a_bucket_is_upgraded_in_memory(bucket_store):
+    """Format 1 kept documents beside the manifest on disk; a bucket has no such folder. Reading an old
+    manifest there used to fail with a TypeError (`str / str`) before any page could say a word."""
+    bucket_store.backend.write("store/manifest.json", b'{"files": {}}')  # format 1: no "format" key
+    replica = Store(str(bucket_store.data_dir))
+    assert replica.years() == []
+    assert replica.snapshot().version.startswith("00000001-")

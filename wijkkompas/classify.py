@@ -150,9 +150,9 @@ def classify(
         if method != "equal_interval" and unique.size <= k:
             bins = unique.copy()  # each distinct value its own class
         elif method == "equal_interval":
-            lo, hi = float(unique[0]), float(unique[-1])
-            bins = lo + (hi - lo) * np.arange(1, k_eff + 1) / k_eff
-            bins[-1] = hi
+            first, last = float(unique[0]), float(unique[-1])
+            bins = first + (last - first) * np.arange(1, k_eff + 1) / k_eff
+            bins[-1] = last
         elif method == "natural_breaks":
             bins = natural_breaks(valid, k_eff)
         else:

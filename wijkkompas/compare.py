@@ -69,15 +69,14 @@ def comparison_table(
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     order = {ident: i for i, ident in enumerate(catalogue.all())}
     theme_order = {t: i for i, t in enumerate(THEMES)}
-    inds = [i for i in sel["indicator"].unique() if catalogue.get(i) is not None]
-    if not include_extra:
-        inds = [i for i in inds if catalogue.get(i).origin != "cbs"]
+    known = {i: ind for i in sel["indicator"].unique() if (ind := catalogue.get(i)) is not None}
+    inds = [i for i, ind in known.items() if include_extra or ind.origin != "cbs"]
     sel = sel[sel["indicator"].isin(inds)]
     if sel.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     meta = pd.DataFrame(
         [
-            {"indicator": i, "label": (ind := catalogue.get(i)).label, "unit": ind.unit, "better": ind.better,
+            {"indicator": i, "label": (ind := known[i]).label, "unit": ind.unit, "better": ind.better,
              "theme": ind.theme, "theme_label": ind.theme_label, "theme_order": theme_order.get(ind.theme, len(theme_order)),
              "indicator_order": order.get(i, len(order)), "_count": is_count(ind)}
             for i in inds
@@ -137,7 +136,7 @@ def comparison_table(
     top = grid["indicator"].map(peak)
     grid["bar"] = (grid["value"].abs() / top).where(top > 0).clip(0, 1)
 
-    inds_by_id = {i: catalogue.get(i) for i in inds}
+    inds_by_id = {i: known[i] for i in inds}
     grid["value_text"] = [
         _fmt(v, inds_by_id[i]) if not _nan(v) else missing_text(s if isinstance(s, str) else "")
         for v, i, s in zip(grid["value"], grid["indicator"], grid["status"], strict=True)

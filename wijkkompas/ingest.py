@@ -236,6 +236,7 @@ def aggregation_rules(matches: dict[str, Match], units: dict[str, str] | None = 
             if not count_or_refuse(m.key, ""):
                 put(m.key, AggRule("not_computable", why=f"eenheid {units.get(m.key)} is geen aantal"))
         elif agg == "ratio" and ind.derived:
+            assert m.numerator and m.denominator  # match_year only keeps a share with both parts
             if not _is_count(units.get(m.denominator)):
                 continue  # the share cannot be recomputed; it stays as CBS published it
             put(m.denominator, AggRule("sum"))
@@ -482,6 +483,7 @@ def harmonise(
     for m in matches.values():
         if not m.indicator.derived:
             continue
+        assert m.numerator and m.denominator  # match_year only keeps a share with both parts
         num = aug[m.numerator].to_numpy(dtype="float64")
         den = aug[m.denominator].to_numpy(dtype="float64")
         # Both parts must be in the source for this region (published, suppressed or computed);
@@ -753,12 +755,12 @@ def _ingest_table(
     name_codes = pd.Series(list(raw.names), dtype="string")
     name_mask = in_gemeenten(name_codes, gemeenten).to_numpy()
     names = {k: raw.names[k] for k in name_codes[name_mask]}
-    sub = RawTable(raw.table_id, rows, raw.keys, raw.info, names, raw.status, raw.files, year)
+    sub = RawTable(raw.table_id, rows, raw.keys, raw.info, names, raw.status, present=present, files=raw.files, year=year)
     long, matches, extra = harmonise(sub, year, catalogue, table_kind=kind, present=present)
     # Names: this table's own, then the map of the same year, then the nearest other map year.
     from wijkkompas.mapdata import map_years_by_preference
 
-    geo_years = map_years_by_preference(year, geometry_names)
+    geo_years = map_years_by_preference(year, list(geometry_names))
     regions = build_regions(
         year,
         pd.concat([long["region_code"], pd.Series([c for c in names if c.startswith(("BU", "WK", "GM"))])]),
@@ -785,8 +787,8 @@ def _save_extra_indicators(store: Store, extra: dict[str, Indicator]) -> None:
     if not extra:
         return
     with store.transaction() as tx:
-        current = tx.view().read_json(CBS_COLUMNS, {})
-        current = dict(current) if isinstance(current, dict) else {}
+        stored = tx.view().read_json(CBS_COLUMNS, {})
+        current: dict[str, object] = dict(stored) if isinstance(stored, dict) else {}
         for ident, ind in extra.items():
             current[ident] = {
                 "label": ind.label,

@@ -417,7 +417,7 @@ def loaded_years(ingest_log: Iterable[Mapping]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for entry in ingest_log:
         try:
-            year = int(entry.get("year"))
+            year = int(entry.get("year", ""))  # absent or unreadable: skipped below
         except (TypeError, ValueError):
             continue
         out.setdefault(year, []).append(str(entry.get("loaded_at", "")))

@@ -286,7 +286,8 @@ def build_pack(
     uploads = 0
     if snap.has(REGISTRY):
         payload = _read_doc(snap, REGISTRY)
-        all_up = payload.get("uploads", {}) if isinstance(payload, Mapping) else {}
+        registry = payload if isinstance(payload, Mapping) else {}
+        all_up = registry.get("uploads", {})
         chosen = {}
         for uid, up in (all_up or {}).items():
             if not isinstance(up, Mapping) or not set(up.get("gemeenten") or []) & set(gms):
@@ -302,7 +303,7 @@ def build_pack(
                 )
         if chosen:
             files[REGISTRY] = json.dumps(
-                {"version": payload.get("version", 1), "uploads": chosen}, ensure_ascii=False, indent=1
+                {"version": registry.get("version", 1), "uploads": chosen}, ensure_ascii=False, indent=1
             ).encode("utf-8")
             uploads = len(chosen)
     scores = 0
@@ -330,6 +331,7 @@ def build_pack(
             files[rel] = snap.read_bytes(rel)
             notities += 1
 
+    gemeente_names = {g: names.get(g, g) for g in gms}
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -337,7 +339,7 @@ def build_pack(
         "store_version": STORE_VERSION,
         "created": created or _now(),
         "gemeenten": gms,
-        "gemeente_names": {g: names.get(g, g) for g in gms},
+        "gemeente_names": gemeente_names,
         "years": years,
         "log": _relevant_log(snap.ingest_log(), gms, years),
         "files": [{"path": p, "sha256": _sha(d), "bytes": len(d)} for p, d in sorted(files.items())],
@@ -353,7 +355,7 @@ def build_pack(
             zf.writestr(_info(path), data, compress_type=kind)
     out = buf.getvalue()
     summary = PackSummary(
-        tuple(gms), manifest["gemeente_names"], tuple(years), len(files), len(out), n_values, tuple(geometry),
+        tuple(gms), gemeente_names, tuple(years), len(files), len(out), n_values, tuple(geometry),
         uploads, scores, presentations, tuple(notes), notities,
     )  # fmt: skip
     return out, summary
@@ -688,8 +690,8 @@ def _log_times(log: Iterable[Mapping], gemeente: str, year: int) -> datetime | N
         and e.get("year") == year
         and (e.get("gemeenten") is None or gemeente in (e.get("gemeenten") or []))
     ]
-    times = [t for t in times if t is not None]
-    return max(times) if times else None
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
 
 
 def _toml_saved(data: bytes) -> datetime | None:
@@ -903,11 +905,11 @@ def _pack_bytes(source: bytes | Path | str | Pack) -> bytes | None:
     return None
 
 
-def keep_pack(data: bytes, store: Store) -> tuple[str, Path | None]:
+def keep_pack(data: bytes, store: Store) -> tuple[str, str | None]:
     """Keep an installed pack under `raw/packs/<sha256>.zip` (once), so a damaged store can re-install it.
 
-    Returns its name relative to the data dir, and the path when this call created it (to remove it
-    again when the install fails).
+    Returns its name relative to the data dir, and that name again when this call created it (to remove
+    it again when the install fails).
     """
     rel = f"{PACKS_DIR}/{_sha(data)}.zip"
     if store.raw_exists(rel):
@@ -933,7 +935,8 @@ def import_pack(source: bytes | Path | str | Pack, data_dir: Path | str | Store,
     if conflicts and not overwrite:
         return ImportResult(pack, conflicts, installed=False)
     name = pack.source.strip("'")
-    kept, written_raw = None, []  # raw keys this install created
+    kept: str | None = None
+    written_raw: list[str] = []  # raw keys this install created
     try:
         if not store.backend.remote:
             Path(store.data_dir).mkdir(parents=True, exist_ok=True)

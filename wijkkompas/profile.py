@@ -482,7 +482,8 @@ def build_profile(
     figures = tuple(_key_figure(ind, look, code, gemeente, wijk_code, year, all_years) for ind in shown)
 
     # Buurten: of the wijk, or the buurten next to the chosen buurt (same wijk).
-    buurt_inds = [catalogue.get("inwoners")] if catalogue.get("inwoners") else []
+    inwoners = catalogue.get("inwoners")
+    buurt_inds = [inwoners] if inwoners else []
     for kf in figures:
         if len(buurt_inds) >= MAX_BUURT_COLUMNS + 1:
             break

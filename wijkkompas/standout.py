@@ -210,8 +210,10 @@ def _shown_equal(a: float, b: float, ind: Indicator) -> bool:
     return round(a, d) == round(b, d)
 
 
-def _deviation_sentence(ind: Indicator, row, name: str, gemeente_name: str, level: str, year: int) -> Sentence | None:
-    if _shown_equal(row.value, row.ref, ind):
+def _deviation_sentence(
+    ind: Indicator | None, row, name: str, gemeente_name: str, level: str, year: int
+) -> Sentence | None:
+    if ind is None or _shown_equal(row.value, row.ref, ind):
         return None
     higher = row.value > row.ref
     word = "hoger" if higher else "lager"
@@ -232,8 +234,8 @@ def _deviation_sentence(ind: Indicator, row, name: str, gemeente_name: str, leve
     return Sentence("afwijking", ind.id, ind.label, body, (year,), (str(row.source_table),), float(abs(row.z)))
 
 
-def _change_sentence(ind: Indicator, row, name: str, gemeente_name: str, year: int) -> Sentence | None:
-    if _shown_equal(row.v0, row.v1, ind):
+def _change_sentence(ind: Indicator | None, row, name: str, gemeente_name: str, year: int) -> Sentence | None:
+    if ind is None or _shown_equal(row.v0, row.v1, ind):
         return None
     up = row.delta > 0
     d = max(ind.decimals, 0)

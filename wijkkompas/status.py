@@ -22,7 +22,7 @@ OVERVIEW_COLUMNS = ["gemeente_code", "gemeente_name", "year", "levels", "regions
 
 @dataclass
 class StoreStatus:
-    data_dir: Path
+    data_dir: Path | str  # a folder, or the s3:// URL of a bucket
     version: str
     overview: pd.DataFrame  # per gemeente × year: levels, regions, indicators
     geometry_years: dict[str, list[int]]

@@ -269,9 +269,9 @@ def build_series(
     seg = total - before_group[group]
     grid["segment"] = pd.array(np.where(drawn, seg, 0), dtype="Int64")
     grid.loc[~drawn, "segment"] = pd.NA
-    years = grid["year"].to_numpy(dtype=float)
-    prev_year = prev(years, np.nan)
-    grid["gap_before"] = pd.array(np.where(drawn & ~new_segment, years - prev_year, np.nan), dtype="Float64").astype(
+    grid_years = grid["year"].to_numpy(dtype=float)
+    prev_year = prev(grid_years, np.nan)
+    grid["gap_before"] = pd.array(np.where(drawn & ~new_segment, grid_years - prev_year, np.nan), dtype="Float64").astype(
         "Int64"
     )
 
@@ -305,13 +305,13 @@ def _breaks(
         return pd.DataFrame(columns=_BREAK_COLUMNS)
     events["year_after"] = events["year"].astype(int)
     events["year_before"] = prev_year[at].astype(int)
-    prev_value = pd.Series(prev_value[at], index=events.index)
-    prev_name = pd.Series(prev_name[at], index=events.index)
+    value_before = pd.Series(prev_value[at], index=events.index)
+    name_before = pd.Series(prev_name[at], index=events.index)
     gone = events["brk"] == "opgeheven"
     # Marker: on the last point before a disappearance, on the first point after anything else.
     events["marker_year"] = events["year_before"].where(gone, events["year_after"])
-    events["marker_value"] = prev_value.where(gone, events["value"])
-    events["name"] = prev_name.where(gone, events["region_name"]).fillna(events["region_name"])
+    events["marker_value"] = value_before.where(gone, events["value"])
+    events["name"] = name_before.where(gone, events["region_name"]).fillna(events["region_name"])
     hint = _successors(events, regions)
     text = []
     for row, h in zip(events.itertuples(index=False), hint, strict=True):

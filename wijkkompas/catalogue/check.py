@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 from wijkkompas.catalogue.catalogue import COUNT_UNITS, Catalogue, KeyInfo, Match, key_stem, match_year
 from wijkkompas.sources.folder import FolderSource
@@ -44,8 +45,8 @@ def aggregation_unit_problems(matches: dict[str, Match], keys: list[KeyInfo]) ->
     the check says so up front, with the key, so the catalogue can be corrected."""
     unit = {k.key: (k.unit or "").strip() for k in keys}
 
-    def bad(key: str | None) -> bool:
-        return bool(key) and unit.get(key, "") not in ("", *COUNT_UNITS)
+    def bad(key: str | None) -> TypeGuard[str]:
+        return key is not None and unit.get(key, "") not in ("", *COUNT_UNITS)
 
     out = []
     for ident, m in sorted(matches.items()):

@@ -52,7 +52,7 @@ def score_blocks_from_values(
     ]
     if picked.empty:
         return lbm_blocks
-    blocks = []
+    blocks: list[dict] = []
     for d in default_definitions().values():
         result = compute(picked, d, year=h.year, level=h.level)
         codes = result.prepared.regions["region_code"].to_numpy()

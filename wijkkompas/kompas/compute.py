@@ -77,7 +77,7 @@ def _member(column: pd.Series, allowed) -> np.ndarray:
 
 def _decoded(column: pd.Series, keep: np.ndarray) -> np.ndarray:
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    u = np.append(np.asarray(uniques, dtype=object), None)
+    u = np.append(np.asarray(uniques, dtype=object), [None])
     return u[codes[keep]]
 
 

@@ -152,15 +152,16 @@ class KompasDefinition:
                     per = 1000 if (ind.unit == "aantal" and ind.aggregate == "sum") else 0
                     inds.append(KompasIndicator(ind.id, ind.better, 1.0, per))
             for extra in spec.extra:
-                if catalogue.get(extra.id) is None:
+                known = catalogue.get(extra.id)
+                if known is None:
                     continue
-                direction = extra.direction or catalogue.get(extra.id).better
+                direction = extra.direction or known.better
                 if direction in DIRECTIONS:
                     inds = [i for i in inds if i.id != extra.id]
                     inds.append(KompasIndicator(extra.id, direction, extra.weight, extra.per_inwoners, extra.why))
             seen: dict[str, KompasIndicator] = {}
-            for i in inds:
-                seen.setdefault(i.id, i)
+            for ki in inds:
+                seen.setdefault(ki.id, ki)
             out.append(KompasTheme(spec.id, spec.label, spec.short, spec.description, tuple(seen.values()),
                                    spec.origin_text))  # fmt: skip
         return tuple(out)

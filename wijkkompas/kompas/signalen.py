@@ -126,7 +126,7 @@ def signalen_report(
         delta = x1 - x0
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # an indicator nobody has in both years: NaN, fine
-            usual = np.nanmedian(np.where(np.isfinite(delta), np.abs(delta), np.nan), axis=0) if len(delta) else []
+            usual = np.nanmedian(np.where(np.isfinite(delta), np.abs(delta), np.nan), axis=0) if len(delta) else np.zeros(0)
         usual = np.asarray(usual, dtype=float)
         prev_table = _tables(values, van, level, gemeenten, after)
         for t, theme in enumerate(after.themes):
@@ -163,9 +163,9 @@ def signalen_report(
                     evidence=tuple(ev),
                 ))  # fmt: skip
     out.sort(key=lambda s: (-s.n_worse, -len(s.kinds), s.level != "wijk", s.region_code, s.theme))
-    for t in d.themes:
-        if t.id not in covered:
-            uncovered.setdefault(t.id, t.label)
+    for spec in d.themes:
+        if spec.id not in covered:
+            uncovered.setdefault(spec.id, spec.label)
     return out, list(covered.values()), [v for k, v in uncovered.items() if k not in covered]
 
 

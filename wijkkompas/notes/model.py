@@ -119,6 +119,7 @@ def clean_text(value: object) -> str:
 def parse_date(value: object, *, today: date | None = None) -> date:
     """A date from the form (a date), a file (ISO text) or a person (dd-mm-jjjj); never in the future."""
     today = today or date.today()
+    d: date | None
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
@@ -203,11 +204,11 @@ class Note:
 
 
 def make_note(
-    region_code: str,
-    region_name: str,
+    region_code: object,
+    region_name: object,
     date: object,
     text: object,
-    source: str,
+    source: object,
     author_role: object,
     theme: object = "",
     *,

@@ -199,7 +199,7 @@ def _text(value: object, where: str, field_name: str, limit: int, required: bool
 
 def make_slide(
     kind: str,
-    title: str,
+    title: str | None,
     message: str = "",
     *,
     gemeenten: Sequence[str] = (),
@@ -286,7 +286,8 @@ def slide_from_json(raw: object, number: int) -> Slide:
             "onbekend", f"Dia {number}", problem=f"{where} is geen geldige dia en wordt overgeslagen.", raw={"raw": raw}
         )
     params = raw.get("params") or {}
-    title = raw.get("title") if isinstance(raw.get("title"), str) and raw.get("title", "").strip() else f"Dia {number}"
+    raw_title = raw.get("title")
+    title = raw_title if isinstance(raw_title, str) and raw_title.strip() else f"Dia {number}"
     try:
         if not isinstance(params, Mapping):
             raise SourceError(f"{where}: de instellingen (params) ontbreken of kloppen niet.")
@@ -534,12 +535,12 @@ def check_slide(slide: Slide, loaded: Loaded) -> str | None:
     if slide.kind in ("kaart", "trend"):
         gms = slide.gemeenten if slide.kind == "kaart" else tuple(gemeente_of(c) for c in slide.regios)
         for ind in wanted:
-            years = set().union(*(loaded.indicator_years.get((g, ind), frozenset()) for g in gms))
+            ind_years = set().union(*(loaded.indicator_years.get((g, ind), frozenset()) for g in gms))
             label = loaded.label(ind)
-            if not years:
+            if not ind_years:
                 return f"Het cijfer '{label}' ({ind}) is niet geladen voor {', '.join(loaded.name(g) for g in gms)}."
-            if slide.kind == "kaart" and year not in years:
-                return f"Het cijfer '{label}' is er niet over {year}; wel over {', '.join(map(str, sorted(years)))}."
+            if slide.kind == "kaart" and year not in ind_years:
+                return f"Het cijfer '{label}' is er niet over {year}; wel over {', '.join(map(str, sorted(ind_years)))}."
     for ind in slide.indicatoren:
         gms = tuple(dict.fromkeys(gemeente_of(c) for c in slide.regios))
         if not any(year in loaded.indicator_years.get((g, ind), frozenset()) for g in gms):

@@ -337,6 +337,7 @@ def _kaart(data: _Data, slide: Slide, year: int, uid: str) -> tuple[str, str, tu
     values = data.values(gms, [year])
     here = values[(values["level"] == level) & values["gemeente_code"].isin(gms)]
     gm_names = _names(values[values["level"] == "gemeente"])
+    ind: Indicator | None
     if slide.score:
         vals, label, unit, better, decimals, categories, pairs, ranking_label = _score_values(data, slide, here, year)
     else:
@@ -351,7 +352,7 @@ def _kaart(data: _Data, slide: Slide, year: int, uid: str) -> tuple[str, str, tu
     map_year = data.map_year(level, year)
     shapes = data.geometry(map_year, level, gms) if map_year else None
     notes: list[str] = []
-    if shapes is None or shapes.empty:
+    if map_year is None or shapes is None or shapes.empty:
         body = _ranking_html(vals, unit, decimals, label, ranking_label)
         return body, source_text(pairs, data.catalogue), ("Er zijn geen kaartgrenzen geladen; daarom een ranglijst.",)
     joined = join_values(shapes, vals)
@@ -471,14 +472,14 @@ def _chosen_indicators(
     if wanted:
         return [i for i in wanted if i in present][:limit]
     known = grid[grid["value"].notna()].groupby("indicator", sort=False)["region_code"].nunique()
-    ok = []
+    ok: dict[str, Indicator] = {}
     for i in present:
         ind = catalogue.get(i)
         if ind is None or is_count(ind) or ind.unit in ("code", "") or known.get(i, 0) < max(1, (n_regions + 1) // 2):
             continue
-        ok.append(i)
-    preferred = [i for i in ok if catalogue.get(i).profile and catalogue.get(i).origin == "catalogue"]
-    rest = [i for i in ok if i not in preferred and catalogue.get(i).origin != "cbs"]
+        ok[i] = ind
+    preferred = [i for i, ind in ok.items() if ind.profile and ind.origin == "catalogue"]
+    rest = [i for i, ind in ok.items() if i not in preferred and ind.origin != "cbs"]
     return (preferred + rest + [i for i in ok if i not in preferred and i not in rest])[:limit]
 
 
@@ -636,7 +637,7 @@ def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     mag = 10 ** math.floor(math.log10(raw))
     step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=raw)
     start = math.floor(lo / step) * step
-    ticks = []
+    ticks: list[float] = []
     t = start
     while t < hi + step * 0.999 and len(ticks) < 12:
         ticks.append(round(t, 10))
@@ -681,8 +682,8 @@ def trend_svg(series: Sequence[dict], years: Sequence[int], ind: Indicator | Non
         out.append(
             f'<text x="{left - 12}" y="{Y(t):.1f}" text-anchor="end" dominant-baseline="central" fill="#222">{esc(nl_number(t, tick_dec))}</text>'
         )
-    for y in ys:
-        out.append(f'<text x="{X(y):.1f}" y="{top + ph + 38}" text-anchor="middle" fill="#222">{y}</text>')
+    for yr in ys:
+        out.append(f'<text x="{X(yr):.1f}" y="{top + ph + 38}" text-anchor="middle" fill="#222">{yr}</text>')
     ends = []
     for s in series:
         colour = s["colour"]
@@ -909,6 +910,7 @@ def render_slide(data: _Data, slide: Slide, loaded: Loaded, index: int) -> Slide
     year = loaded.year_for(slide)
     if problem:
         return SlideContent(slide.kind, slide.title, slide.message, notice_body(problem), notice=problem)
+    assert year is not None  # check_slide refuses a slide whose year is not loaded
     try:
         if slide.kind == "kaart":
             body, source, notes = _kaart(data, slide, int(year), uid=f"s{index}")

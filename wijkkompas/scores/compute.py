@@ -406,7 +406,7 @@ class ScoreResult:
         contrib = self.contributions_of(view)
         idx = self.index_of(view)
         ids = self.prepared.column_indicator
-        out = []
+        out: list[tuple[list[tuple[str, float]], list[tuple[str, float]]]] = []
         for r in range(contrib.shape[0]):
             if np.isnan(idx[r]):
                 out.append(([], []))
@@ -448,7 +448,7 @@ def _labels(ids: Sequence[str]) -> list[str]:
     from wijkkompas.catalogue.catalogue import load_catalogue
 
     cat = load_catalogue()
-    return [cat.get(i).label if cat.get(i) else i for i in ids]
+    return [ind.label if (ind := cat.get(i)) else i for i in ids]
 
 
 def combine(prepared: Prepared, definition: ScoreDefinition | None = None) -> ScoreResult:

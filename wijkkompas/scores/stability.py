@@ -78,6 +78,7 @@ def stability(
             if kind == "thema":
                 d = definition.with_weights({tid: definition.theme(tid).weight * factor})
             else:
+                assert iid is not None  # an "indicator" target always names its indicator
                 w = next(i.weight for i in definition.theme(tid).indicators if i.id == iid)
                 d = definition.with_weights(indicator_weights={(tid, iid): w * factor})
             idx = np.where(shown, combine(prepared, d).index_of(view), np.nan)

@@ -237,8 +237,8 @@ def v4_to_v3(
     decimals = {m["Identifier"]: m.get("Decimals") for m in measures}
 
     order: dict[str, int] = {}
-    for region in region_codes or []:
-        code = _strip_code(region.get("Identifier"))
+    for entry in region_codes or []:
+        code = _strip_code(entry.get("Identifier"))
         if code and code not in order:
             order[code] = len(order)
 

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pandas as pd
@@ -80,7 +81,7 @@ class RawTable:
 class RawGeometry:
     year: int
     path: Path
-    frame: object  # GeoDataFrame with region_code, region_name, geometry (its own CRS)
+    frame: Any  # GeoDataFrame with region_code, region_name, geometry (its own CRS)
 
 
 @dataclass
@@ -573,7 +574,7 @@ class FolderSource:
             load("MeasureCodes"),
             region_rows,
             measure_groups=load("MeasureGroups", required=False) or None,
-            properties=(load("Properties", required=False) or [None])[0],
+            properties=next(iter(load("Properties", required=False)), None),
         )
         records = pd.DataFrame(rows)
         status = None

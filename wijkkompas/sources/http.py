@@ -86,9 +86,9 @@ def _garbage_message(what: str, url: str) -> str:
     return f"{what} gaf een onleesbaar antwoord (geen geldige JSON) op {url}. Probeer het later opnieuw; {KEEP_WORKING}"
 
 
-def _retry_after_seconds(response: requests.Response) -> float | None:
+def _retry_after_seconds(response: requests.Response | None) -> float | None:
     """Seconds the server asks us to wait (Retry-After as a number or an HTTP date), if any."""
-    value = response.headers.get("Retry-After")
+    value = response.headers.get("Retry-After") if response is not None else None
     if not value:
         return None
     try:

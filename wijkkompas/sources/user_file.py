@@ -21,8 +21,10 @@ import re
 import unicodedata
 import zipfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -349,7 +351,8 @@ class UserFileSource:
     # ------------------------------------------------------------------ CSV
 
     def _decode(self) -> tuple[str, str, list[str]]:
-        data, notes = self.data, []
+        data = self.data
+        notes: list[str] = []
         if data.startswith(b"\xef\xbb\xbf"):
             return data[3:].decode("utf-8", errors="replace"), "UTF-8 (met BOM)", notes
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -389,7 +392,7 @@ class UserFileSource:
                 best, best_score = d, score
         return best
 
-    def _csv_grid(self) -> tuple[list[list[object]], str, str, list[str]]:
+    def _csv_grid(self) -> tuple[list[list[str]], str, str, list[str]]:
         text, encoding, notes = self._decode()
         control = sum(1 for ch in text[:20000] if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
         if control > max(20, len(text[:20000]) // 50):
@@ -421,6 +424,7 @@ class UserFileSource:
         formulas_at: dict[tuple[int, int], str] = {}
         sheets: list[str] = []
         encoding = delimiter = None
+        grid: Sequence[Sequence[object]]
         if kind == "xlsx":
             grid, sheet, sheets, formulas_at = self._excel_grid(sheet)
             if Path(self.file_name).suffix.lower() in (".csv", ".txt"):
@@ -475,14 +479,14 @@ def _cell_text(v: object) -> tuple[str, float]:
     return text, math.nan
 
 
-def _normalise_grid(grid: list[list[object]]) -> tuple[list[list[str]], list[list[float]] | None]:
+def _normalise_grid(grid: Sequence[Sequence[object]]) -> tuple[list[list[str]], list[list[float]] | None]:
     """Text of every cell, padded to one width; native numbers only when some cell is not text (Excel)."""
     width = max((len(r) for r in grid), default=0)
     if all(type(v) is str for row in grid for v in row):  # CSV: every cell is text already
         texts = []
-        for row in grid:
-            t = [v.strip() if "\n" not in v else v.replace("\r\n", " ").replace("\n", " ").strip() for v in row]
-            texts.append(t + [""] * (width - len(row)))
+        for line in cast("Sequence[Sequence[str]]", grid):
+            t = [v.strip() if "\n" not in v else v.replace("\r\n", " ").replace("\n", " ").strip() for v in line]
+            texts.append(t + [""] * (width - len(line)))
         return texts, None
     texts, nums = [], []
     for row in grid:

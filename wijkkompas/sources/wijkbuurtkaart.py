@@ -171,6 +171,7 @@ def read_kaart(path: Path) -> tuple[list[MappedTable], list[tuple[int, gpd.GeoDa
     tables: list[MappedTable] = []
     geometries: list[tuple[int, gpd.GeoDataFrame]] = []
     notes: list[str] = []
+    sources: list[tuple[str, str | None]]
     if path.suffix.lower() == ".dbf" and path.with_suffix(".shp").exists():
         return [], [], []  # the shapefile next to it is read instead (same table, with the shapes)
     try:

@@ -226,7 +226,7 @@ class Store:
     def __init__(self, data_dir: Path | str | None = None, *, raw_root: Path | str | None = None) -> None:
         self.backend = backend_for(data_dir if data_dir else default_data_dir())
         self.data_dir = self.backend.location  # a Path, or the s3:// URL of a bucket
-        local = local_cache_dir(self.backend.location) if self.backend.remote else self.data_dir
+        local = local_cache_dir(str(self.backend.location)) if self.backend.remote else self.data_dir
         self.root = Path(local) / "store"
         self.geo_root = Path(local) / "geo"
         self.raw_root = Path(raw_root) if raw_root else Path(local) / "raw"
@@ -628,7 +628,7 @@ class Store:
     # ------------------------------------------------------------------ upgrade from format 1
 
     def _has_legacy_documents(self) -> bool:
-        if self.backend.remote:
+        if self.backend.remote or not isinstance(self.data_dir, Path):
             return False
         return any((self.data_dir / d).is_file() for d in LEGACY_DOCUMENTS) or any(
             any(self.data_dir.glob(g)) for g in LEGACY_DOCUMENT_GLOBS
@@ -660,13 +660,15 @@ class Store:
                 continue
             files[rel] = {"object": rel, "sha256": entry["sha256"], "bytes": int(entry["bytes"]),
                           "written": entry.get("written")}  # fmt: skip
-        docs = [d for d in LEGACY_DOCUMENTS if (self.data_dir / d).is_file()]
+        # Format 1 kept documents beside the manifest on disk; a bucket (data_dir is its URL) has none there.
+        folder = self.data_dir if isinstance(self.data_dir, Path) else None
+        docs = [d for d in LEGACY_DOCUMENTS if folder is not None and (folder / d).is_file()]
         for pattern in LEGACY_DOCUMENT_GLOBS:
-            docs += [str(p.relative_to(self.data_dir).as_posix()) for p in sorted(self.data_dir.glob(pattern))]
+            docs += [str(p.relative_to(folder).as_posix()) for p in sorted(folder.glob(pattern))] if folder else []
         for rel in docs:
-            if rel in files:
+            if rel in files or folder is None:
                 continue
-            data = (self.data_dir / rel).read_bytes()
+            data = (folder / rel).read_bytes()
             files[rel] = {"object": rel, "sha256": sha256(data), "bytes": len(data), "written": _now()}
         snap = Snapshot(self.backend, {"files": files})
         for rel in list(files):

@@ -24,7 +24,7 @@ _LOCKS: dict[str, FileLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 # Who is told that a writer waits: the page sets a function that shows a Dutch notice, the CLI prints.
-wait_notifier: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
+wait_notifier: contextvars.ContextVar[Callable[[str], object] | None] = contextvars.ContextVar(
     "wijkkompas_wait_notifier", default=None
 )
 

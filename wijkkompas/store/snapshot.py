@@ -10,6 +10,7 @@ share between Streamlit's session threads.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import threading
@@ -198,7 +199,7 @@ class Snapshot:
             raise StoreCorrupt(path, "controlegetal klopt niet (beschadigd)", logical=logical)
         return data
 
-    def read_json(self, logical: str, default: object = None) -> object:
+    def read_json(self, logical: str, default: builtins.object = None) -> builtins.object:  # `object` is a method here
         if logical not in self.files:
             return default
         data = self.read_bytes(logical)

@@ -135,7 +135,7 @@ def row_group_stats(meta: pq.FileMetaData) -> dict:
     groups = []
     for g in range(meta.num_row_groups):
         rg = meta.row_group(g)
-        cols = {}
+        cols: dict[str, tuple[object, object, int | None] | None] = {}  # (min, max, nulls); None: no statistics
         for j, name in enumerate(names):
             s = rg.column(j).statistics
             if s is None:

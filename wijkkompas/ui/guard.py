@@ -17,7 +17,7 @@ from wijkkompas.store import wait_notifier
 try:  # st.rerun/st.stop/st.switch_page work by raising these: they must pass through
     from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException as _Control
 except ImportError:  # pragma: no cover - older Streamlit
-    _Control = ()  # type: ignore[assignment]
+    _Control = ()  # type: ignore[assignment, misc]
 
 log = logging.getLogger("wijkkompas")
 

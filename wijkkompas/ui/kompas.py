@@ -89,12 +89,12 @@ def choices() -> Choices:
     _seed("kp_ref", _q("referentie") if _q("referentie") in REFERENCES else d.reference)
     _seed("kp_urgent", _q("alleen_urgent") == "1")
     _seed("kp_search", _q("zoek"))
-    weergave = st.segmented_control("Weergave", list(VIEWS), key="kp_weergave", format_func=VIEWS.get,
+    weergave = st.segmented_control("Weergave", list(VIEWS), key="kp_weergave", format_func=VIEWS.__getitem__,
                                     help="Het kompas per jaar, of de signalen van verslechtering tussen twee jaren.")  # fmt: skip
     weergave = weergave or "kompas"
     c1, c2, c3 = st.columns(3)
-    level = c1.radio("Niveau", list(LEVELS), key="kp_level", format_func=LEVELS.get, horizontal=True)
-    reference = c2.selectbox("Vergelijken met", list(REFERENCES), key="kp_ref", format_func=REFERENCE_LABELS.get,
+    level = c1.radio("Niveau", list(LEVELS), key="kp_level", format_func=LEVELS.__getitem__, horizontal=True)
+    reference = c2.selectbox("Vergelijken met", list(REFERENCES), key="kp_ref", format_func=REFERENCE_LABELS.__getitem__,
                              help="De referentie: het gemiddelde waartegen elk gebied wordt afgezet.")  # fmt: skip
     van = tot = None
     sort = SORT_URGENT
@@ -113,7 +113,7 @@ def choices() -> Choices:
         wanted = _q("sorteer")
         _seed("kp_sort", wanted if wanted in [SORT_URGENT, *d_themes] else SORT_URGENT)
         labels = {SORT_URGENT: "Aantal urgente thema's", **{t.id: f"Thema: {t.label}" for t in d.themes}}
-        sort = c3.selectbox("Sorteer op", [SORT_URGENT, *d_themes], key="kp_sort", format_func=labels.get)
+        sort = c3.selectbox("Sorteer op", [SORT_URGENT, *d_themes], key="kp_sort", format_func=labels.__getitem__)
     f1, f2 = st.columns([1, 2])
     only_urgent = weergave == "kompas" and f1.toggle("Alleen met een urgent thema", key="kp_urgent")
     search = f2.text_input("Zoek een gebied", key="kp_search", placeholder="naam of code")
@@ -406,8 +406,8 @@ def signalen_section(c: Choices) -> None:
         "indeling tussen de jaren worden niet vergeleken."
     )
     if c.search:
-        s = c.search.casefold()
-        found = [x for x in found if s in x.region_name.casefold() or s in x.region_code.casefold()]
+        needle = c.search.casefold()
+        found = [x for x in found if needle in x.region_name.casefold() or needle in x.region_code.casefold()]
     if uncovered:
         st.info(
             f"**Niet te vergelijken** tussen {c.van} en {c.tot} (geen cijfers in beide jaren): "

@@ -61,7 +61,7 @@ def _fields(k: str, prefix: str, theme_options: list[str]) -> None:
     c1.date_input("Datum", key=f"{k}_{prefix}_date", max_value=date.today(), min_value=model.EARLIEST,
                   format="DD-MM-YYYY", help="Wanneer is dit gezegd of gezien?")  # fmt: skip
     c2.selectbox("Waar gezegd of gezien", list(model.SOURCES), key=f"{k}_{prefix}_source",
-                 format_func=model.SOURCES.get)  # fmt: skip
+                 format_func=model.SOURCES.__getitem__)  # fmt: skip
     c3.text_input("Rol van wie het opschrijft", key=f"{k}_{prefix}_role", max_chars=model.MAX_ROLE,
                   placeholder="bijvoorbeeld wijkmanager", help="Uw rol, geen naam: bijvoorbeeld wijkmanager of opbouwwerker.")  # fmt: skip
     st.selectbox("Thema (optioneel)", theme_options, key=f"{k}_{prefix}_theme", accept_new_options=True,

@@ -15,6 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from wijkkompas.access import can_write
+from wijkkompas.catalogue.catalogue import Catalogue
 from wijkkompas.formatting import esc
 from wijkkompas.presentation import deck, model, slides
 from wijkkompas.presentation.model import KINDS, Presentation
@@ -46,7 +47,7 @@ iframe[data-testid="stIFrame"],[data-testid="stIFrame"] iframe{position:fixed !i
 # =========================================================================== state
 
 
-def data_dir() -> Path:
+def data_dir() -> Path | str:
     return context.get_store().data_dir
 
 
@@ -334,7 +335,14 @@ def _indicators_with_data(gemeenten: list[str], year: int | None, level: str | N
     ids = set(known["indicator"].unique())
     cat = context.catalogue()
     ordered = [i for i in cat.all() if i in ids]
-    return sorted(ordered, key=lambda i: (cat.get(i).origin == "cbs", ordered.index(i)))
+    origin = {i: ind.origin for i in ordered if (ind := cat.get(i)) is not None}
+    return sorted(ordered, key=lambda i: (origin.get(i) == "cbs", ordered.index(i)))
+
+
+def _label(cat: Catalogue, ident: str | None) -> str:
+    """An indicator's label for a select box; its id when the catalogue does not know it."""
+    ind = cat.get(ident) if ident else None
+    return ind.label if ind else (ident or "")
 
 
 def _add_slide(kind: str, params: dict, suggestion: str) -> None:
@@ -364,7 +372,7 @@ def add_slide_form() -> None:
     chosen_gm = selection.chosen_gemeenten() or list(gm_names)[:1]
     kind = (
         st.segmented_control(
-            "Soort dia", list(KINDS), key="pr_kind", format_func=KINDS.get, default="kaart", required=True
+            "Soort dia", list(KINDS), key="pr_kind", format_func=KINDS.__getitem__, default="kaart", required=True
         )
         or "kaart"
     )
@@ -393,8 +401,8 @@ def add_slide_form() -> None:
 
             defs = default_definitions()
             saved = list_saved(store.data_dir).definitions
-            options = [(sid, None) for sid in defs] + [(d.id, stem) for stem, d in saved.items() if d.id in defs]
-            pick = st.selectbox("Score", options, key="pr_k_score",
+            score_options = [(sid, None) for sid in defs] + [(d.id, stem) for stem, d in saved.items() if d.id in defs]
+            pick = st.selectbox("Score", score_options, key="pr_k_score",
                                 format_func=lambda o: defs[o[0]].label + (f" – bewaard als '{saved[o[1]].name}'" if o[1] else ""))  # fmt: skip
             params = {"gemeenten": gms, "jaar": year, "niveau": level, "score": pick[0], "score_naam": pick[1]}
             label = defs[pick[0]].label
@@ -404,10 +412,10 @@ def add_slide_form() -> None:
                 st.info(f"Voor deze keuze zijn er geen cijfers per {level} in {year}.")
                 return
             ind = st.selectbox(
-                "Cijfer", options, key="pr_k_ind", format_func=lambda i: cat.get(i).label if cat.get(i) else i
+                "Cijfer", options, key="pr_k_ind", format_func=lambda i: _label(cat, i)
             )
             params = {"gemeenten": gms, "jaar": year, "niveau": level, "indicator": ind}
-            label = cat.get(ind).label if cat.get(ind) else ind
+            label = _label(cat, ind)
         names.update({g: gm_names.get(g, g) for g in gms})
         suggestion = slides.default_title("kaart", names=names, label=label, gemeenten=gms, niveau=level, year=year)
     elif kind == "kompas":
@@ -462,10 +470,10 @@ def add_slide_form() -> None:
         )
         options = _indicators_with_data(chosen_gm, None, None)
         ind = c2.selectbox(
-            "Cijfer", options, key="pr_tr_ind", format_func=lambda i: cat.get(i).label if cat.get(i) else i
+            "Cijfer", options, key="pr_tr_ind", format_func=lambda i: _label(cat, i)
         )
         params = {"regios": codes, "indicator": ind}
-        label = cat.get(ind).label if ind and cat.get(ind) else (ind or "")
+        label = _label(cat, ind)
         names.update({c: regions[c].split(" (")[0] for c in regions})
         suggestion = slides.default_title("trend", names=names, label=label, regios=codes)
     t1, t2 = st.columns(2)

@@ -277,7 +277,7 @@ def analyse_table(
     # Years.
     row_year = _parse_years(table.cells[columns.year]) if columns.year else None
     year_note = ""
-    if columns.year:
+    if row_year is not None:
         file_years = sorted({int(y) for y in row_year.dropna()})
         ref_year = max([y for y in file_years if y in loaded_years] or file_years) if file_years else None
         chosen = None

@@ -82,7 +82,8 @@ def _read_registry(store: Store | Snapshot) -> dict[str, Upload]:
     snap = store.snapshot() if isinstance(store, Store) else store
     try:
         data = snap.read_json(REGISTRY, {})
-        return {k: Upload.from_json(v) for k, v in (data or {}).get("uploads", {}).items()}
+        uploads = data.get("uploads", {}) if isinstance(data, Mapping) else {}
+        return {k: Upload.from_json(v) for k, v in uploads.items()}
     except StoreCorrupt as exc:
         raise SourceError(
             f"De lijst met eigen gegevens is beschadigd ({exc.reason}). Open de startpagina: Wijkkompas herstelt de "
