@@ -60,8 +60,22 @@ def _generate(years: str, buurten: int) -> Path:
     source = OUT / f"kwb_national_{buurten}_{years.replace(',', '_')}"
     if not (source / ".complete").exists():
         shutil.rmtree(source, ignore_errors=True)
-        subprocess.run([sys.executable, str(REPO / "benchmarks" / "generate.py"), "kwb", "--out", str(source),
-                        "--years", years, "--buurten", str(buurten), "--stems", "builtin"], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "benchmarks" / "generate.py"),
+                "kwb",
+                "--out",
+                str(source),
+                "--years",
+                years,
+                "--buurten",
+                str(buurten),
+                "--stems",
+                "builtin",
+            ],
+            check=True,
+        )
         (source / ".complete").write_text("")
     return source
 
@@ -75,8 +89,10 @@ def _store(source: Path, name: str):
     if not marker.exists():
         shutil.rmtree(data_dir, ignore_errors=True)
         t0 = time.perf_counter()
-        code = "import sys; from wijkkompas.ingest import ingest; from wijkkompas.store import Store; " \
-               "ingest(sys.argv[1], Store(sys.argv[2]), None, keep_copy=False)"
+        code = (
+            "import sys; from wijkkompas.ingest import ingest; from wijkkompas.store import Store; "
+            "ingest(sys.argv[1], Store(sys.argv[2]), None, keep_copy=False)"
+        )
         subprocess.run([sys.executable, "-c", code, str(source), str(data_dir)], cwd=REPO, check=True)
         print(f"  ingest {name}: {time.perf_counter() - t0:.1f} s", flush=True)
         marker.write_text("")
@@ -87,8 +103,11 @@ def readers(store, threads: int, seconds: float, writer_buurten: list[str]) -> d
     gemeenten = sorted(store.regions(2024).query("level == 'gemeente'")["region_code"])
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(store.data_dir), ",".join(writer_buurten), str(seconds)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     latencies: list[float] = []
     failures: list[str] = []
     stop = time.monotonic() + seconds
@@ -149,8 +168,9 @@ print(json.dumps({"cold_ms": cold, "warm_ms": sorted(warm)[2], "gemeenten": len(
 
 
 def start_page(data_dir: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", START_CHILD, str(data_dir)], cwd=REPO, capture_output=True,
-                         text=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", START_CHILD, str(data_dir)], cwd=REPO, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -171,7 +191,9 @@ def main() -> int:
     for threads in (1, 4, 8):
         r = readers(store, threads, args.seconds, some)
         worst = max(worst, r["failed"])
-        print(f"{r['threads']:>8}{r['reads_per_s']:>10.1f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['failed']:>8}{r['commits']!s:>9}")
+        print(
+            f"{r['threads']:>8}{r['reads_per_s']:>10.1f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['failed']:>8}{r['commits']!s:>9}"
+        )
         if r["first_failure"]:
             print(f"   first failure: {r['first_failure']}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -181,7 +203,9 @@ def main() -> int:
         big = _store(_generate(args.years, args.buurten), f"store_many_years_{args.buurten}")
         r = start_page(big.data_dir)
         print(f"Start page, national store of {len(big.years())} years ({r['gemeenten']} gemeenten):")
-        print(f"  cold {r['cold_ms']:.0f} ms, warm {r['warm_ms']:.0f} ms (target < {TARGETS['start_warm_ms']:.0f} ms warm)")
+        print(
+            f"  cold {r['cold_ms']:.0f} ms, warm {r['warm_ms']:.0f} ms (target < {TARGETS['start_warm_ms']:.0f} ms warm)"
+        )
     return 0
 
 

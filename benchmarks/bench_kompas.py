@@ -53,14 +53,35 @@ def synthetic(n_buurten: int, n_gemeenten: int, years=(2023, 2024), seed: int = 
         if y:  # 2 % of the buurten get a new code: a series break
             moved = rng.random(n_buurten) < 0.02
             year_codes[moved] = [c[:-2] + "99" for c in year_codes[moved]]
-        frames.append(pd.DataFrame({
-            "year": np.int16(year), "region_code": np.repeat(year_codes, k), "region_name": np.repeat(year_codes, k),
-            "level": "buurt", "gemeente_code": np.repeat(gm_codes, k), "wijk_code": np.repeat(wijk, k),
-            "indicator": np.tile(np.array(ids, dtype=object), n_buurten), "value": values.reshape(-1),
-            "status": "ok", "source_table": "SYNTH", "source_key": "",
-        }))  # fmt: skip
-        regs.append(pd.DataFrame({"year": np.int16(year), "region_code": year_codes, "region_name": year_codes,
-                                  "level": "buurt", "gemeente_code": gm_codes, "wijk_code": wijk}))  # fmt: skip
+        frames.append(
+            pd.DataFrame(
+                {
+                    "year": np.int16(year),
+                    "region_code": np.repeat(year_codes, k),
+                    "region_name": np.repeat(year_codes, k),
+                    "level": "buurt",
+                    "gemeente_code": np.repeat(gm_codes, k),
+                    "wijk_code": np.repeat(wijk, k),
+                    "indicator": np.tile(np.array(ids, dtype=object), n_buurten),
+                    "value": values.reshape(-1),
+                    "status": "ok",
+                    "source_table": "SYNTH",
+                    "source_key": "",
+                }
+            )
+        )
+        regs.append(
+            pd.DataFrame(
+                {
+                    "year": np.int16(year),
+                    "region_code": year_codes,
+                    "region_name": year_codes,
+                    "level": "buurt",
+                    "gemeente_code": gm_codes,
+                    "wijk_code": wijk,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True), pd.concat(regs, ignore_index=True), sorted(set(gm_codes))
 
 
@@ -82,15 +103,19 @@ def main() -> int:
     rows = []
     three, three_regions, three_gm = synthetic(600, 3, seed=3)
     for ref in ("gemeente", "selectie"):
-        ms = timed(lambda ref=ref: compute_kompas(three, three_regions, cat, three_gm, 2024, "buurt", reference=ref),
-                   args.repeat)  # fmt: skip
+        ms = timed(
+            lambda ref=ref: compute_kompas(three, three_regions, cat, three_gm, 2024, "buurt", reference=ref),
+            args.repeat,
+        )
         rows.append(("3 gemeenten (synthetisch, 600 buurten)", f"kompas, {ref}", ms, 300))
     ms = timed(lambda: signalen(three, three_regions, cat, three_gm, 2023, 2024, ["buurt"]), args.repeat)
     rows.append(("3 gemeenten (synthetisch, 600 buurten)", "signalen 2023→2024", ms, None))
     national, nat_regions, nat_gm = synthetic(14_500, 342, seed=1)
     for ref in ("gemeente", "selectie"):
-        ms = timed(lambda ref=ref: compute_kompas(national, nat_regions, cat, nat_gm, 2024, "buurt", reference=ref),
-                   max(3, args.repeat // 2))  # fmt: skip
+        ms = timed(
+            lambda ref=ref: compute_kompas(national, nat_regions, cat, nat_gm, 2024, "buurt", reference=ref),
+            max(3, args.repeat // 2),
+        )
         rows.append(("Nederland (synthetisch, 14.500 buurten)", f"kompas, {ref}", ms, 2000))
     if (SHARED / "MANIFEST.json").exists():
         from wijkkompas.ingest import ingest

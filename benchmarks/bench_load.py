@@ -51,8 +51,7 @@ def build_store(folder: Path) -> tuple[Path, list[str]]:
     env = {**os.environ, "WIJKKOMPAS_DATA_DIR": str(folder), "WIJKKOMPAS_ROLE": "beheer"}
     if (SHARED / "MANIFEST.json").exists():
         env |= {"WIJKKOMPAS_SEED_DIR": str(SHARED), "WIJKKOMPAS_SEED_GEMEENTEN": ",".join(GEMEENTEN)}
-        subprocess.run([sys.executable, "-m", "wijkkompas", "seed"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run([sys.executable, "-m", "wijkkompas", "seed"], cwd=ROOT, env=env, check=True, capture_output=True)
         return folder, GEMEENTEN
     from tests.fixtures.tiny import write_tiny_source
     from wijkkompas.ingest import ingest
@@ -78,8 +77,9 @@ async def session(url: str, pages: list[str], gemeenten: list[str], deadline: fl
     cookie = f"wk_replica=last{seed}"
     while time.time() < deadline:
         try:
-            async with websockets.connect(url, subprotocols=["streamlit"], max_size=None,
-                                          additional_headers={"Cookie": cookie}, open_timeout=30) as ws:  # fmt: skip
+            async with websockets.connect(
+                url, subprotocols=["streamlit"], max_size=None, additional_headers={"Cookie": cookie}, open_timeout=30
+            ) as ws:
                 while time.time() < deadline:
                     page, gemeente = rng.choice(pages), rng.choice(gemeenten)
                     msg = BackMsg()
@@ -114,9 +114,26 @@ def writer(location: Path, gemeente: str, stop: threading.Event, commits: list) 
         with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
             f.write("Buurtcode;Meldingen\n" + "".join(f"{c};{(i * 7 + n) % 90 + 10}\n" for i, c in enumerate(codes)))
         started = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "wijkkompas", "import", f.name, "--year", "2024", "--label",
-                            f"Meldingen ronde {n}", "--gemeente", gemeente, "--show-small"],
-                           cwd=ROOT, env=env, capture_output=True, text=True)  # fmt: skip
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "wijkkompas",
+                "import",
+                f.name,
+                "--year",
+                "2024",
+                "--label",
+                f"Meldingen ronde {n}",
+                "--gemeente",
+                gemeente,
+                "--show-small",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         commits.append((r.returncode == 0, (time.perf_counter() - started) * 1000, r.stderr[-300:]))
 
 
@@ -153,8 +170,9 @@ def run(n_replicas: int, sessions: int, minutes: float, location: Path, gemeente
         # warm every replica once (the first run of each page loads caches)
         async def warm():
             for r in replicas:
-                await session(r.url.replace("http", "ws") + "/_stcore/stream", pages, gemeenten,
-                              time.time() + 20, [], 0)  # fmt: skip
+                await session(
+                    r.url.replace("http", "ws") + "/_stcore/stream", pages, gemeenten, time.time() + 20, [], 0
+                )
 
         asyncio.run(warm())
         w.start()
@@ -164,7 +182,9 @@ def run(n_replicas: int, sessions: int, minutes: float, location: Path, gemeente
         ws_url = proxy.url.replace("http", "ws") + "/_stcore/stream"
 
         async def main():
-            await asyncio.gather(*(session(ws_url, pages, gemeenten, deadline, results, i + 1) for i in range(sessions)))
+            await asyncio.gather(
+                *(session(ws_url, pages, gemeenten, deadline, results, i + 1) for i in range(sessions))
+            )
 
         asyncio.run(main())
         elapsed = time.time() - started
@@ -176,9 +196,10 @@ def run(n_replicas: int, sessions: int, minutes: float, location: Path, gemeente
             r.stop()
     ms = np.array([m for _, m, ok, _ in results if ok])
     per_page = {
-        p: np.percentile([m for q, m, ok, _ in results if q == p and ok], 95) for p in pages
+        p: np.percentile([m for q, m, ok, _ in results if q == p and ok], 95)
+        for p in pages
         if any(q == p and ok for q, _, ok, _ in results)
-    }  # fmt: skip
+    }
     return {
         "replicas": n_replicas,
         "sessions": sessions,
@@ -215,8 +236,10 @@ def main() -> int:
             rows.append(row)
     print("\nreplica's | sessies | paginaruns | mislukt | runs/s | p50 ms | p95 ms | max ms | RSS piek MB per replica")
     for r in rows:
-        print(f"{r['replicas']:>9} | {r['sessions']:>7} | {r['page_runs']:>10} | {r['failed']:>7} | {r['rps']:>6} | "
-              f"{r['p50']:>6} | {r['p95']:>6} | {r['max']:>6} | {r['rss_peak_mb']}")  # fmt: skip
+        print(
+            f"{r['replicas']:>9} | {r['sessions']:>7} | {r['page_runs']:>10} | {r['failed']:>7} | {r['rps']:>6} | "
+            f"{r['p50']:>6} | {r['p95']:>6} | {r['max']:>6} | {r['rss_peak_mb']}"
+        )
     return 1 if any(r["failed"] for r in rows) else 0
 
 

@@ -39,8 +39,18 @@ def main() -> None:
         t0 = time.perf_counter()
         with store.transaction():
             for i in range(args.notes):
-                save_note(store, make_note(wijken[i % len(wijken)], "Wijk", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                                           text[: 200 + i % 600], "bewonersavond", "wijkmanager", "Veiligheid"))  # fmt: skip
+                save_note(
+                    store,
+                    make_note(
+                        wijken[i % len(wijken)],
+                        "Wijk",
+                        f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                        text[: 200 + i % 600],
+                        "bewonersavond",
+                        "wijkmanager",
+                        "Veiligheid",
+                    ),
+                )
         fill = time.perf_counter() - t0
 
         saves = []

@@ -113,8 +113,10 @@ def main() -> int:
     row("PDF (wall)", pdf, PDF_TARGET)
     row("PDF (cpu)", pdf_cpu)
     row("HTML (wall)", html)
-    print(f"{'PDF-pagina’s':<38} {len(pages):>4} {statistics.median(pages):>8.0f} {max(pages):>8}  2–4      "
-          f"{'ok' if min(pages) >= 2 and max(pages) <= 4 else 'BUITEN 2–4'}")  # fmt: skip
+    print(
+        f"{'PDF-pagina’s':<38} {len(pages):>4} {statistics.median(pages):>8.0f} {max(pages):>8}  2–4      "
+        f"{'ok' if min(pages) >= 2 and max(pages) <= 4 else 'BUITEN 2–4'}"
+    )
     return 0
 
 

@@ -33,7 +33,16 @@ def _child_ingest(source: str, data_dir: str) -> None:
     report = ingest(Path(source), Store(data_dir), None, [2024])
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"ingest_s": seconds, "peak_rss_mb": peak, "rows": report.loaded[0]["values"], "regions": report.loaded[0]["regions"]}))
+    print(
+        json.dumps(
+            {
+                "ingest_s": seconds,
+                "peak_rss_mb": peak,
+                "rows": report.loaded[0]["values"],
+                "regions": report.loaded[0]["regions"],
+            }
+        )
+    )
 
 
 def _child_load(data_dir: str) -> None:
@@ -66,8 +75,22 @@ def main() -> int:
         return 0
     source = OUT / f"kwb_national_{args.buurten}"
     if not (source / "85984NED" / "TypedDataSet.json").exists():
-        subprocess.run([sys.executable, str(REPO / "benchmarks" / "generate.py"), "kwb", "--out", str(source),
-                        "--years", "2024", "--buurten", str(args.buurten), "--stems", "builtin"], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "benchmarks" / "generate.py"),
+                "kwb",
+                "--out",
+                str(source),
+                "--years",
+                "2024",
+                "--buurten",
+                str(args.buurten),
+                "--stems",
+                "builtin",
+            ],
+            check=True,
+        )
     data_dir = OUT / "store_national"
     shutil.rmtree(data_dir, ignore_errors=True)
     result = run_child("--child", "ingest", str(source), str(data_dir))

@@ -85,11 +85,21 @@ def peer_values(tree: pd.DataFrame, features: list[str], year: int = 2024, seed:
         v[rng.random(n) < 0.05] = np.nan
         frames.append(
             pd.DataFrame(
-                {"year": year, "region_code": tree["region_code"], "region_name": "Buurt " + tree["region_code"].str[-4:],
-                 "level": "buurt", "gemeente_code": tree["gemeente_code"], "wijk_code": tree["wijk_code"], "indicator": ind,
-                 "value": v, "status": np.where(np.isnan(v), "geheim", "ok"), "source_table": "85984NED", "source_key": ind}
+                {
+                    "year": year,
+                    "region_code": tree["region_code"],
+                    "region_name": "Buurt " + tree["region_code"].str[-4:],
+                    "level": "buurt",
+                    "gemeente_code": tree["gemeente_code"],
+                    "wijk_code": tree["wijk_code"],
+                    "indicator": ind,
+                    "value": v,
+                    "status": np.where(np.isnan(v), "geheim", "ok"),
+                    "source_table": "85984NED",
+                    "source_key": ind,
+                }
             )
-        )  # fmt: skip
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -111,8 +121,16 @@ def trend_inputs(n_indicators: int = 124, seed: int = 3) -> tuple[pd.DataFrame, 
             code = recoded_new if (b == recoded_old and year >= 2019) else b
             codes.append((code, "buurt", "WK" + code[2:8]))
         for code, level, wk in codes:
-            regions.append({"year": year, "region_code": code, "region_name": f"Gebied {code[-4:]}", "level": level,
-                            "gemeente_code": None if level == "nederland" else gm, "wijk_code": wk})  # fmt: skip
+            regions.append(
+                {
+                    "year": year,
+                    "region_code": code,
+                    "region_name": f"Gebied {code[-4:]}",
+                    "level": level,
+                    "gemeente_code": None if level == "nederland" else gm,
+                    "wijk_code": wk,
+                }
+            )
         frame = pd.DataFrame(regions[-len(codes) :])
         for ind in inds:
             v = rng.normal(50, 10, size=len(frame))

@@ -33,8 +33,22 @@ def national_store(buurten: int) -> Path:
         return data_dir
     source = OUT / f"kwb_national_{buurten}"
     if not (source / "85984NED" / "TypedDataSet.json").exists():
-        subprocess.run([sys.executable, str(REPO / "benchmarks" / "generate.py"), "kwb", "--out", str(source),
-                        "--years", "2024", "--buurten", str(buurten), "--stems", "builtin"], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "benchmarks" / "generate.py"),
+                "kwb",
+                "--out",
+                str(source),
+                "--years",
+                "2024",
+                "--buurten",
+                str(buurten),
+                "--stems",
+                "builtin",
+            ],
+            check=True,
+        )
     from wijkkompas.ingest import ingest
     from wijkkompas.store import Store
 

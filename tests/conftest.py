@@ -27,7 +27,9 @@ SCREENSHOTS = ROOT / "tests" / "screenshots"
 
 def shared_data_or_skip() -> Path:
     if not (SHARED_DATA / "MANIFEST.json").exists():
-        pytest.skip("../shared/data ontbreekt: de echte CBS-bestanden zijn hier niet; deze test draait alleen waar ze zijn")
+        pytest.skip(
+            "../shared/data ontbreekt: de echte CBS-bestanden zijn hier niet; deze test draait alleen waar ze zijn"
+        )
     return SHARED_DATA
 
 
@@ -129,10 +131,26 @@ class RunningApp:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "WIJKKOMPAS_DATA_DIR": str(data_dir), **(extra_env or {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -161,9 +179,16 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )  # fmt: skip
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         yield b
         b.close()
 
@@ -220,8 +245,13 @@ def screenshot(page, name: str) -> Path:
 
 # --------------------------------------------------------------------------- markers by what a test needs
 
-_MARK_BY_FIXTURE = {"browser": "browser", "running_app": "browser", "twente_store_dir": "shared_data",
-                    "shared_data": "shared_data", "s3_server": "slow"}  # fmt: skip
+_MARK_BY_FIXTURE = {
+    "browser": "browser",
+    "running_app": "browser",
+    "twente_store_dir": "shared_data",
+    "shared_data": "shared_data",
+    "s3_server": "slow",
+}
 
 
 def pytest_collection_modifyitems(items):

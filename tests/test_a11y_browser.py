@@ -39,13 +39,15 @@ PAGES = [
     ("over", f"/over?{HENGELO}"),
     ("kompas-gekozen", f"/kompas?{HENGELO}&regio=WK016400"),
     ("kaart-gekozen", f"/kaart?{HENGELO}&niveau=buurt&indicator=aandeel_65plus&regio=BU01640000"),
-    ("kaart-score-drie-gemeenten",
-     "/kaart?gemeente=GM0164,GM0153,GM0141&jaar=2024&niveau=wijk&indicator=score.leefbaarheid&regio=WK016400"),
+    (
+        "kaart-score-drie-gemeenten",
+        "/kaart?gemeente=GM0164,GM0153,GM0141&jaar=2024&niveau=wijk&indicator=score.leefbaarheid&regio=WK016400",
+    ),
     ("wijkprofiel-buurt", f"/wijkprofiel?{HENGELO}&regio=BU01640101"),
     ("trends-gekozen", "/trends?gemeente=GM0164&regio=WK016400,BU01640000,GM0164&indicator=inwoners,aandeel_65plus"),
     ("vergelijken-gekozen", f"/vergelijken?{HENGELO}&regio=WK016400,WK016401,GM0164"),
     ("scores-gekozen", f"/scores?{HENGELO}&regio=BU01640000"),
-]  # fmt: skip
+]
 
 
 # Heading levels in the main area, in document order (axe's heading-order is a best-practice rule, not in the tags).
@@ -144,13 +146,20 @@ def test_presentation_document_has_no_serious_axe_violations_on_any_slide(browse
     pres = Presentation(
         "Raad",
         (
-            make_slide("kaart", "Ouderen per buurt", "Veel ouderen in het centrum", gemeenten=["GM0164"], jaar=2024,
-                       niveau="buurt", indicator="aandeel_65plus"),
+            make_slide(
+                "kaart",
+                "Ouderen per buurt",
+                "Veel ouderen in het centrum",
+                gemeenten=["GM0164"],
+                jaar=2024,
+                niveau="buurt",
+                indicator="aandeel_65plus",
+            ),
             make_slide("profiel", "Binnenstad", regios=["WK016400"], jaar=2024),
             make_slide("vergelijking", "Twee wijken", regios=["WK016400", "WK016401"], jaar=2024),
             make_slide("trend", "Inwoners door de jaren", regios=["WK016400", "GM0164"], indicator="inwoners"),
         ),
-    )  # fmt: skip
+    )
     html = deck.deck_html(slides.render_slides(Store(twente_store_dir), pres), title=pres.name, deck_id="a11y")
     doc = browser.new_page(viewport={"width": 1280, "height": 800})
     doc.set_content(html)

@@ -61,8 +61,9 @@ def test_real_twente_maps_have_no_overlapping_labels(twente_store_dir, gemeente,
             continue
         wijken = store.geometry(year, "wijk", [gemeente]) if level == "buurt" else shapes
         frame = shapes.assign(value=np.arange(len(shapes), dtype=float), status="ok")
-        model = build_choropleth(frame, value_label="X", level=level, outlines=wijken if level == "buurt" else None,
-                                 labels=wijken)  # fmt: skip
+        model = build_choropleth(
+            frame, value_label="X", level=level, outlines=wijken if level == "buurt" else None, labels=wijken
+        )
         placed = _labels(model)
         candidates = label_points(wijken)
         assert placed, f"{gemeente} {level} {year}: geen enkele naam op de kaart"

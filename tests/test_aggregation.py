@@ -114,8 +114,13 @@ def test_published_percentage_numerator_is_weighted_by_its_denominator_not_summe
 
 def test_average_is_weighted_by_its_own_denominator():
     """Household size is persons per household: weighted by households (2.714), not by inwoners (2.75)."""
-    rows = _with({B1: {"GemiddeldeHuishoudensgrootte_33": 2.0}, B2: {"GemiddeldeHuishoudensgrootte_33": 3.0},
-                  B3: {"GemiddeldeHuishoudensgrootte_33": 2.0}})  # fmt: skip
+    rows = _with(
+        {
+            B1: {"GemiddeldeHuishoudensgrootte_33": 2.0},
+            B2: {"GemiddeldeHuishoudensgrootte_33": 3.0},
+            B3: {"GemiddeldeHuishoudensgrootte_33": 2.0},
+        }
+    )
     v = _values(rows)
     wijk = _cell(v, "gemiddelde_huishoudensgrootte", "WK099901")
     assert wijk.value == pytest.approx((2.0 * 400 + 3.0 * 1000) / 1400)
@@ -126,23 +131,39 @@ def test_average_is_weighted_by_its_own_denominator():
 
 def test_buurt_with_weight_zero_may_lack_the_average():
     """A buurt without households has no household size; it adds nothing to the mean, so the wijk is computed."""
-    rows = _with({B1: {"HuishoudensTotaal_29": 0, "GemiddeldeHuishoudensgrootte_33": np.nan},
-                  B2: {"GemiddeldeHuishoudensgrootte_33": 3.0}, B3: {"GemiddeldeHuishoudensgrootte_33": 2.0}})  # fmt: skip
+    rows = _with(
+        {
+            B1: {"HuishoudensTotaal_29": 0, "GemiddeldeHuishoudensgrootte_33": np.nan},
+            B2: {"GemiddeldeHuishoudensgrootte_33": 3.0},
+            B3: {"GemiddeldeHuishoudensgrootte_33": 2.0},
+        }
+    )
     v = _values(rows)
     assert _cell(v, "gemiddelde_huishoudensgrootte", "WK099901").value == pytest.approx(3.0)
     assert _cell(v, "gemiddelde_huishoudensgrootte", "GM0999").value == pytest.approx((3000 + 500) / 1250)
 
 
 def test_published_percentage_of_the_housing_stock_is_weighted_by_the_stock():
-    rows = _with({B1: {"Koopwoningen_40": 80, "Woningvoorraad_35": 100}, B2: {"Koopwoningen_40": 20, "Woningvoorraad_35": 300},
-                  B3: {"Koopwoningen_40": 50, "Woningvoorraad_35": 100}})  # fmt: skip
+    rows = _with(
+        {
+            B1: {"Koopwoningen_40": 80, "Woningvoorraad_35": 100},
+            B2: {"Koopwoningen_40": 20, "Woningvoorraad_35": 300},
+            B3: {"Koopwoningen_40": 50, "Woningvoorraad_35": 100},
+        }
+    )
     v = _values(rows)
     assert _cell(v, "koopwoningen", "WK099901").value == pytest.approx((80 * 100 + 20 * 300) / 400)  # 35 %, not 50 %
 
 
 def test_density_is_summed_count_over_summed_area_never_a_mean_of_densities():
     # B1 has fewer than 10 inwoners' worth of density: CBS hides it, its inwoners and land still count.
-    rows = _with({B1: {"Bevolkingsdichtheid_34": np.nan}, B2: {"Bevolkingsdichtheid_34": 12000}, B3: {"Bevolkingsdichtheid_34": 500}})
+    rows = _with(
+        {
+            B1: {"Bevolkingsdichtheid_34": np.nan},
+            B2: {"Bevolkingsdichtheid_34": 12000},
+            B3: {"Bevolkingsdichtheid_34": 500},
+        }
+    )
     v = _values(rows)
     wijk = _cell(v, "bevolkingsdichtheid", "WK099901")
     assert wijk.value == pytest.approx(4000 / 75 * 100)  # 5 333 per km²; the mean of 2 000 and 12 000 would be 7 000
@@ -173,9 +194,13 @@ def test_percentage_whose_denominator_is_missing_is_not_computed_and_says_so():
     assert wijk.status == STATUS_NOT_COMPUTABLE
     assert wijk.source_key.startswith("niet te berekenen uit buurten")
     # With the denominator as a count it is computed; as a percentage it is not a weight.
-    rows = _with({B1: {"PercentageWerknemers_75": 80.0, "WerkzameBeroepsbevolking_76": 500},
-                  B2: {"PercentageWerknemers_75": 60.0, "WerkzameBeroepsbevolking_76": 1500},
-                  B3: {"PercentageWerknemers_75": 70.0, "WerkzameBeroepsbevolking_76": 200}})  # fmt: skip
+    rows = _with(
+        {
+            B1: {"PercentageWerknemers_75": 80.0, "WerkzameBeroepsbevolking_76": 500},
+            B2: {"PercentageWerknemers_75": 60.0, "WerkzameBeroepsbevolking_76": 1500},
+            B3: {"PercentageWerknemers_75": 70.0, "WerkzameBeroepsbevolking_76": 200},
+        }
+    )
     assert _cell(_values(rows), "werknemers", "WK099901").value == pytest.approx((400 + 900) / 2000 * 100)
     as_pct = _values(rows, {"WerkzameBeroepsbevolking_76": "%"})
     assert _cell(as_pct, "werknemers", "WK099901").status == STATUS_NOT_COMPUTABLE
@@ -211,10 +236,16 @@ def _spec(**kw) -> dict:
     [
         (_spec(key="Koopwoningen", aggregate="sum"), "alleen aantallen"),
         (_spec(unit="per 1 000 inwoners", key="GeboorteRelatief", aggregate="sum"), "alleen aantallen"),
-        (_spec(unit="per km²", key="Bevolkingsdichtheid", aggregate="weighted_mean", weight="OppervlakteLand"), "dichtheid"),
+        (
+            _spec(unit="per km²", key="Bevolkingsdichtheid", aggregate="weighted_mean", weight="OppervlakteLand"),
+            "dichtheid",
+        ),
         (_spec(unit="per km²", key="Bevolkingsdichtheid", aggregate="density"), "'count'"),
         (_spec(unit="code", key="MateVanStedelijkheid", aggregate="weighted_mean", weight="AantalInwoners"), "code"),
-        (_spec(unit="x 1 000 euro", key="MediaanVermogen", aggregate="weighted_mean", weight="HuishoudensTotaal"), "mediaan"),
+        (
+            _spec(unit="x 1 000 euro", key="MediaanVermogen", aggregate="weighted_mean", weight="HuishoudensTotaal"),
+            "mediaan",
+        ),
         (_spec(numerator="k_65JaarOfOuder", denominator="AantalInwoners", aggregate="sum"), "ratio"),
         (_spec(key="Koopwoningen", aggregate="ratio"), "numerator"),
         (_spec(unit="aantal", key="AantalInwoners", aggregate="weighted_mean", weight="AantalInwoners"), "tel je op"),
@@ -273,9 +304,13 @@ def test_catalogue_check_reports_units_that_forbid_an_aggregation():
     from wijkkompas.catalogue.catalogue import match_year
     from wijkkompas.catalogue.check import aggregation_unit_problems
 
-    keys = [KeyInfo("AantalInwoners_5", unit="aantal"), KeyInfo("PercentageWerknemers_75", unit="%"),
-            KeyInfo("WerkzameBeroepsbevolking_76", unit="%"), KeyInfo("HuishoudensTotaal_29", unit="aantal"),
-            KeyInfo("GemiddeldeHuishoudensgrootte_33", unit="aantal")]  # fmt: skip
+    keys = [
+        KeyInfo("AantalInwoners_5", unit="aantal"),
+        KeyInfo("PercentageWerknemers_75", unit="%"),
+        KeyInfo("WerkzameBeroepsbevolking_76", unit="%"),
+        KeyInfo("HuishoudensTotaal_29", unit="aantal"),
+        KeyInfo("GemiddeldeHuishoudensgrootte_33", unit="aantal"),
+    ]
     problems = aggregation_unit_problems(match_year(load_catalogue(), keys), keys)
     assert problems == ["werknemers: gewicht WerkzameBeroepsbevolking_76 heeft eenheid '%', geen aantal"]
 

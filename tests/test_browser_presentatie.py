@@ -23,8 +23,14 @@ from wijkkompas.presentation.model import Presentation, make_slide, save_present
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1024, "height": 768}
 DEAD_PROXY = "http://127.0.0.1:9"
-OFFLINE_ENV = {"http_proxy": DEAD_PROXY, "https_proxy": DEAD_PROXY, "HTTP_PROXY": DEAD_PROXY, "HTTPS_PROXY": DEAD_PROXY,
-               "no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"}  # fmt: skip
+OFFLINE_ENV = {
+    "http_proxy": DEAD_PROXY,
+    "https_proxy": DEAD_PROXY,
+    "HTTP_PROXY": DEAD_PROXY,
+    "HTTPS_PROXY": DEAD_PROXY,
+    "no_proxy": "127.0.0.1",
+    "NO_PROXY": "127.0.0.1",
+}
 IFRAME = 'iframe[data-testid="stIFrame"]'
 FAVICON = "https://fonts.gstatic.com/s/i/short-term/release/materialsymbolsrounded/"
 
@@ -61,9 +67,16 @@ def offline_browser(browser):
     """Chromium whose every request outside 127.0.0.1 goes to a proxy that does not exist."""
     b = browser.browser_type.launch(
         executable_path=CHROMIUM,
-        args=["--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=127.0.0.1",
-              "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-    )  # fmt: skip
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--proxy-server=127.0.0.1:9",
+            "--proxy-bypass-list=127.0.0.1",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ],
+    )
     yield b
     b.close()
 
@@ -71,13 +84,30 @@ def offline_browser(browser):
 @pytest.fixture
 def presented(tiny_store):
     slides = (
-        make_slide("kaart", "Ouderen wonen vooral in het centrum", "In Stationsbuurt is bijna een derde 65 jaar of ouder.",
-                   gemeenten=["GM0999"], jaar=2024, niveau="buurt", indicator="aandeel_65plus"),
-        make_slide("vergelijking", "Centrum en Noord & Oost naast elkaar", "Noord & Oost is jonger.",
-                   regios=["WK099901", "WK099902"], jaar=2024),
-        make_slide("trend", "Het aantal inwoners groeit", "In vijf jaar een paar procent erbij.",
-                   regios=["WK099901", "WK099902"], indicator="inwoners"),
-    )  # fmt: skip
+        make_slide(
+            "kaart",
+            "Ouderen wonen vooral in het centrum",
+            "In Stationsbuurt is bijna een derde 65 jaar of ouder.",
+            gemeenten=["GM0999"],
+            jaar=2024,
+            niveau="buurt",
+            indicator="aandeel_65plus",
+        ),
+        make_slide(
+            "vergelijking",
+            "Centrum en Noord & Oost naast elkaar",
+            "Noord & Oost is jonger.",
+            regios=["WK099901", "WK099902"],
+            jaar=2024,
+        ),
+        make_slide(
+            "trend",
+            "Het aantal inwoners groeit",
+            "In vijf jaar een paar procent erbij.",
+            regios=["WK099901", "WK099902"],
+            indicator="inwoners",
+        ),
+    )
     save_presentation(tiny_store.data_dir, Presentation("Politieke markt", slides))
     return tiny_store.data_dir
 

@@ -142,10 +142,16 @@ def test_group_picks_the_right_key_for_a_duplicated_stem(catalogue):
 
 def test_older_stems_find_older_keys(catalogue):
     # Key names as CBS published them in 2013 (82339NED) and 2017 (83765NED).
-    y2013 = [KeyInfo(k) for k in (
-        "AantalInwoners_4", "GemiddeldeWoningwaarde_34", "PercentageLeegstaand_38",
-        "HuishoudensMetLageKoopkracht_71", "PersonenMetEenWWBUitkeringTotaal_73",
-    )]  # fmt: skip
+    y2013 = [
+        KeyInfo(k)
+        for k in (
+            "AantalInwoners_4",
+            "GemiddeldeWoningwaarde_34",
+            "PercentageLeegstaand_38",
+            "HuishoudensMetLageKoopkracht_71",
+            "PersonenMetEenWWBUitkeringTotaal_73",
+        )
+    ]
     m = match_year(catalogue, y2013)
     assert m["woz_waarde"].key == "GemiddeldeWoningwaarde_34"
     assert m["onbewoonde_woningen"].key == "PercentageLeegstaand_38"

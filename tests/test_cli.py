@@ -31,7 +31,22 @@ def test_ingest_bad_folder_is_a_dutch_error_without_traceback(tmp_path):
 
 
 def test_ingest_only_selected_years(tmp_path, tiny_source):
-    assert main(["--data-dir", str(tmp_path), "ingest", "--source", str(tiny_source), "--gemeente", "GM0999", "--years", "2024"]) == 0
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(tmp_path),
+                "ingest",
+                "--source",
+                str(tiny_source),
+                "--gemeente",
+                "GM0999",
+                "--years",
+                "2024",
+            ]
+        )
+        == 0
+    )
     from wijkkompas.store import Store
 
     assert Store(tmp_path).years() == [2024]
@@ -39,8 +54,25 @@ def test_ingest_only_selected_years(tmp_path, tiny_source):
 
 def test_export_wide_has_dutch_labels_and_one_row_per_region(tiny_store_dir, tmp_path):
     out = tmp_path / "w.xlsx"
-    code = main(["--data-dir", str(tiny_store_dir), "export", "--gemeente", "GM0999", "--year", "2024",
-                 "--level", "buurt", "--shape", "wide", "--format", "xlsx", "--out", str(out)])  # fmt: skip
+    code = main(
+        [
+            "--data-dir",
+            str(tiny_store_dir),
+            "export",
+            "--gemeente",
+            "GM0999",
+            "--year",
+            "2024",
+            "--level",
+            "buurt",
+            "--shape",
+            "wide",
+            "--format",
+            "xlsx",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     wide = pd.read_excel(out)
     assert len(wide) == 5 and wide["region_code"].is_unique
@@ -50,7 +82,9 @@ def test_export_wide_has_dutch_labels_and_one_row_per_region(tiny_store_dir, tmp
 
 
 def test_export_nothing_loaded_says_what_to_do(tmp_path, capsys):
-    assert main(["--data-dir", str(tmp_path), "export", "--gemeente", "GM0164", "--year", "2024", "--level", "wijk"]) == 1
+    assert (
+        main(["--data-dir", str(tmp_path), "export", "--gemeente", "GM0164", "--year", "2024", "--level", "wijk"]) == 1
+    )
     assert "status" in capsys.readouterr().err
 
 

@@ -47,9 +47,21 @@ def long_values(rows=BUURTEN, *, scale_woz: float = 1.0, missing: dict | None = 
         ):
             if missing and (code, ind) in missing:
                 v = math.nan
-            out.append({"year": 2024, "region_code": code, "region_name": f"Buurt {code[-2:]}", "level": "buurt",
-                        "gemeente_code": gm, "wijk_code": "WK" + code[2:8], "indicator": ind, "value": v,
-                        "status": "ok" if not math.isnan(v) else "geheim", "source_table": "85984NED", "source_key": "K_1"})  # fmt: skip
+            out.append(
+                {
+                    "year": 2024,
+                    "region_code": code,
+                    "region_name": f"Buurt {code[-2:]}",
+                    "level": "buurt",
+                    "gemeente_code": gm,
+                    "wijk_code": "WK" + code[2:8],
+                    "indicator": ind,
+                    "value": v,
+                    "status": "ok" if not math.isnan(v) else "geheim",
+                    "source_table": "85984NED",
+                    "source_key": "K_1",
+                }
+            )
     return pd.DataFrame(out)
 
 

@@ -27,8 +27,9 @@ KIJKER = ("kees@teststad.nl", {"name": "Kees Kijker", "email": "kees@teststad.nl
 
 def _cli(location: str, *args: str, role: str = "beheer") -> subprocess.CompletedProcess:
     env = {**os.environ, "WIJKKOMPAS_DATA_DIR": location, "WIJKKOMPAS_ROLE": role, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "wijkkompas", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "wijkkompas", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def _upload_csv(tmp_path, label_value: int) -> str:
@@ -144,8 +145,19 @@ def test_a_visitor_must_log_in_and_the_login_sets_the_role(topology, browser):
 def test_a_viewer_cannot_write_by_a_direct_call(topology, tmp_path):
     location = topology["location"]
     before = Store(location).version()
-    result = _cli(location, "import", _upload_csv(tmp_path, 10), "--year", "2024", "--label", "Meldingen",
-                  "--gemeente", "GM0999", "--show-small", role="viewer")  # fmt: skip
+    result = _cli(
+        location,
+        "import",
+        _upload_csv(tmp_path, 10),
+        "--year",
+        "2024",
+        "--label",
+        "Meldingen",
+        "--gemeente",
+        "GM0999",
+        "--show-small",
+        role="viewer",
+    )
     assert result.returncode != 0
     assert "Alleen beheerders" in result.stdout + result.stderr
     assert Store(location).version() == before
@@ -156,8 +168,18 @@ def test_two_replicas_show_one_consistent_store_while_the_writer_commits(topolog
     (k1, _), (k2, _) = _keys_on_distinct_replicas(proxy).items()
     sessions = [_login(browser, proxy, k1, KIJKER[0]), _login(browser, proxy, k2, BEHEER[0])]
     try:
-        result = _cli(location, "import", _upload_csv(tmp_path, 500), "--year", "2024", "--label",
-                      "Meldingen openbare ruimte", "--gemeente", "GM0999", "--show-small")  # fmt: skip
+        result = _cli(
+            location,
+            "import",
+            _upload_csv(tmp_path, 500),
+            "--year",
+            "2024",
+            "--label",
+            "Meldingen openbare ruimte",
+            "--gemeente",
+            "GM0999",
+            "--show-small",
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         version = Store(location).version()
         seen = []
@@ -184,8 +206,14 @@ def test_a_replica_that_dies_is_skipped_and_its_visitors_carry_on_elsewhere(topo
     login (a cookie signed with the shared secret) and the page (its URL) come along, nothing is lost."""
     proxy, replicas = topology["proxy"], topology["replicas"]
     victim = replicas[2]
-    key = next(k for k, up in (( f"dood{i}", _get(proxy.url + "/_stcore/health", f"dood{i}")[1].get("X-Wijkkompas-Upstream"))
-                               for i in range(300)) if up and up.endswith(f":{victim.port}"))  # fmt: skip
+    key = next(
+        k
+        for k, up in (
+            (f"dood{i}", _get(proxy.url + "/_stcore/health", f"dood{i}")[1].get("X-Wijkkompas-Upstream"))
+            for i in range(300)
+        )
+        if up and up.endswith(f":{victim.port}")
+    )
     context, page = _login(browser, proxy, key, BEHEER[0])
     try:
         page.goto(proxy.url + "/wijkprofiel?gemeente=GM0999")

@@ -105,7 +105,7 @@ def test_unknown_gemeente_is_reported_and_nothing_loaded(tmp_path, tiny_source):
     assert not report.loaded
 
 
-@pytest.mark.parametrize("content", ["", "[{\"ID\": 0, \"WijkenEnBuurten\": \"BU09990101\", \"AantalInw"])
+@pytest.mark.parametrize("content", ["", '[{"ID": 0, "WijkenEnBuurten": "BU09990101", "AantalInw'])
 def test_empty_or_truncated_json_skips_that_year_only(tmp_path, tiny_source, content):
     src = tmp_path / "src"
     shutil.copytree(tiny_source, src)

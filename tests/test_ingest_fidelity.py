@@ -51,7 +51,12 @@ def test_every_buurt_value_is_stored_unchanged(twente_store_dir, shared_data, ye
 
 def test_every_2024_gemeente_and_wijk_value_is_stored_unchanged(twente_store_dir, shared_data):
     data = json.loads((shared_data / "kwb/2024/85984NED_stripped_filtered_data_2024.json").read_text())
-    rows = [(code, key, val) for code, vals in data.items() if code[2:6] in {g[2:6] for g in TWENTE} for key, val in vals.items()]
+    rows = [
+        (code, key, val)
+        for code, vals in data.items()
+        if code[2:6] in {g[2:6] for g in TWENTE}
+        for key, val in vals.items()
+    ]
     assert len(rows) == 35 * 8
     stored = _stored(Store(twente_store_dir), 2024)
     for code, key, val in rows:
@@ -62,13 +67,40 @@ def test_export_long_reproduces_the_source_values(twente_store_dir, shared_data,
     from wijkkompas.cli import main
 
     out = tmp_path / "hengelo.csv"
-    assert main(["--data-dir", str(twente_store_dir), "export", "--gemeente", "GM0164", "--year", "2024",
-                 "--level", "buurt", "--shape", "long", "--out", str(out)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(twente_store_dir),
+                "export",
+                "--gemeente",
+                "GM0164",
+                "--year",
+                "2024",
+                "--level",
+                "buurt",
+                "--shape",
+                "long",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     exported = pd.read_csv(out, encoding="utf-8-sig")
     assert list(exported.columns) == [
-        "year", "region_code", "region_name", "level", "gemeente_code", "wijk_code",
-        "indicator", "value", "status", "source_table", "source_key",
-    ]  # fmt: skip
+        "year",
+        "region_code",
+        "region_name",
+        "level",
+        "gemeente_code",
+        "wijk_code",
+        "indicator",
+        "value",
+        "status",
+        "source_table",
+        "source_key",
+    ]
     raw = pd.read_csv(shared_data / SUBSETS[2024][1], dtype=str, keep_default_na=False)
     row = raw[raw["WijkenEnBuurten"].str.strip() == "BU01640204"].iloc[0]  # 't Rot
     e = exported[(exported.region_code == "BU01640204") & (exported.source_key == "AantalInwoners_5")]

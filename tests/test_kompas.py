@@ -53,8 +53,22 @@ def _frames(drop: tuple[tuple[int, str], ...] = ()):
             regs.append((year, code, name, "wijk", "GM0001", code))
             for ind, v in (("laag_inkomen", laag), ("inkomen_per_inwoner", ink), ("inwoners", 1000)):
                 rows.append((year, code, name, "wijk", "GM0001", code, ind, float(v), "ok", f"T{year}", f"{ind}_1"))
-    values = pd.DataFrame(rows, columns=["year", "region_code", "region_name", "level", "gemeente_code", "wijk_code",
-                                         "indicator", "value", "status", "source_table", "source_key"])  # fmt: skip
+    values = pd.DataFrame(
+        rows,
+        columns=[
+            "year",
+            "region_code",
+            "region_name",
+            "level",
+            "gemeente_code",
+            "wijk_code",
+            "indicator",
+            "value",
+            "status",
+            "source_table",
+            "source_key",
+        ],
+    )
     regions = pd.DataFrame(regs, columns=["year", "region_code", "region_name", "level", "gemeente_code", "wijk_code"])
     return values, regions
 
@@ -133,8 +147,9 @@ def test_other_references(definition):
         region_code="NL01", region_name="Nederland", level="nederland", gemeente_code=None
     )
     extra.loc[extra["indicator"] == "laag_inkomen", "value"] = 35.0
-    nl = compute_kompas(pd.concat([values, extra]), regions, cat, ["GM0001"], 2024, "wijk", reference="nederland",
-                        definition=definition)  # fmt: skip
+    nl = compute_kompas(
+        pd.concat([values, extra]), regions, cat, ["GM0001"], 2024, "wijk", reference="nederland", definition=definition
+    )
     s1 = math.sqrt(125)
     e = {x.indicator: x for x in nl.evidence("WK000101", "inkomen")}["laag_inkomen"]
     assert e.reference == 35.0 and e.reference_kind == "nederland"
@@ -172,8 +187,10 @@ def test_signalen_by_hand(definition):
     assert set(frame["indicator"]) >= {"laag_inkomen", "inkomen_per_inwoner"}
     # A series break is never a signal.
     values, regions = _frames(drop=((2023, "WK000104"),))
-    assert [s.region_code for s in signalen(values, regions, load_catalogue(), ["GM0001"], 2023, 2024, ["wijk"],
-                                            definition=definition)] == []  # fmt: skip
+    assert [
+        s.region_code
+        for s in signalen(values, regions, load_catalogue(), ["GM0001"], 2023, 2024, ["wijk"], definition=definition)
+    ] == []
     with pytest.raises(SourceError, match="vóór"):
         signalen(values, regions, load_catalogue(), ["GM0001"], 2024, 2023, ["wijk"], definition=definition)
 
@@ -194,8 +211,19 @@ def test_band_edges():
 def test_shipped_definition_resolves():
     d = default_definition()
     themes = {t.id: t for t in d.resolve(load_catalogue())}
-    assert {"fysiek", "sociaal", "overlast", "veiligheid_lb", "veerkracht", "wonen", "inkomen", "zorg", "arbeid",
-            "veiligheid", "eigen"} <= set(themes)  # fmt: skip
+    assert {
+        "fysiek",
+        "sociaal",
+        "overlast",
+        "veiligheid_lb",
+        "veerkracht",
+        "wonen",
+        "inkomen",
+        "zorg",
+        "arbeid",
+        "veiligheid",
+        "eigen",
+    } <= set(themes)
     assert len(themes["veerkracht"].indicators) >= 10
     per = {i.id: i.per_inwoners for i in themes["veiligheid"].indicators}
     assert per["misdrijven"] == 1000 and per["diefstal_uit_woning"] == 0
@@ -278,12 +306,28 @@ def test_too_few_regions_says_so(definition):
 def test_upload_with_direction_joins_its_theme(definition):
     from wijkkompas.catalogue.catalogue import Indicator
 
-    cat = load_catalogue().with_extra([
-        Indicator(id="eigen.meldingen", label="Meldingen", unit="per 1 000 inwoners", theme="inkomen",
-                  better="lower_is_better", definition="test", origin="eigen"),
-        Indicator(id="eigen.neutraal", label="Neutraal", unit="%", theme="inkomen", better="neutral",
-                  definition="test", origin="eigen"),
-    ])  # fmt: skip
+    cat = load_catalogue().with_extra(
+        [
+            Indicator(
+                id="eigen.meldingen",
+                label="Meldingen",
+                unit="per 1 000 inwoners",
+                theme="inkomen",
+                better="lower_is_better",
+                definition="test",
+                origin="eigen",
+            ),
+            Indicator(
+                id="eigen.neutraal",
+                label="Neutraal",
+                unit="%",
+                theme="inkomen",
+                better="neutral",
+                definition="test",
+                origin="eigen",
+            ),
+        ]
+    )
     theme = {t.id: t for t in definition.resolve(cat)}["inkomen"]
     ids = [i.id for i in theme.indicators]
     assert "eigen.meldingen" in ids and "eigen.neutraal" not in ids
@@ -296,10 +340,12 @@ def test_signalen_say_what_could_not_be_compared(definition):
     from wijkkompas.kompas.signalen import signalen_report
 
     values, regions = _frames()
-    found, covered, uncovered = signalen_report(values, regions, load_catalogue(), ["GM0001"], 2023, 2024, ["wijk"],
-                                                definition=definition)  # fmt: skip
+    found, covered, uncovered = signalen_report(
+        values, regions, load_catalogue(), ["GM0001"], 2023, 2024, ["wijk"], definition=definition
+    )
     assert covered == ["Inkomen"] and uncovered == []
     values = values[~values["indicator"].isin(["laag_inkomen", "inkomen_per_inwoner"]) | (values["year"] == 2024)]
-    found, covered, uncovered = signalen_report(values, regions, load_catalogue(), ["GM0001"], 2023, 2024, ["wijk"],
-                                                definition=definition)  # fmt: skip
+    found, covered, uncovered = signalen_report(
+        values, regions, load_catalogue(), ["GM0001"], 2023, 2024, ["wijk"], definition=definition
+    )
     assert found == [] and covered == [] and uncovered == ["Inkomen"]

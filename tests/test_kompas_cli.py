@@ -16,8 +16,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_kompas_csv_one_row_per_region(tiny_store_dir, tmp_path, capsys):
     out = tmp_path / "kompas.csv"
-    assert main(["--data-dir", str(tiny_store_dir), "kompas", "--gemeente", "GM0999", "--year", "2024",
-                 "--level", "buurt", "--out", str(out)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(tiny_store_dir),
+                "kompas",
+                "--gemeente",
+                "GM0999",
+                "--year",
+                "2024",
+                "--level",
+                "buurt",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     frame = pd.read_csv(out)
     assert len(frame) == 5 and frame["region_code"].is_unique
     assert {"fysiek_band", "fysiek_trend", "veerkracht_band", "inkomen_band"} <= set(frame.columns)
@@ -28,21 +44,55 @@ def test_kompas_csv_one_row_per_region(tiny_store_dir, tmp_path, capsys):
 
 def test_kompas_xlsx_and_bad_input(tiny_store_dir, tmp_path, capsys):
     out = tmp_path / "kompas.xlsx"
-    assert main(["--data-dir", str(tiny_store_dir), "kompas", "--gemeente", "GM0999", "--year", "2024",
-                 "--out", str(out)]) == 0  # fmt: skip
+    assert (
+        main(["--data-dir", str(tiny_store_dir), "kompas", "--gemeente", "GM0999", "--year", "2024", "--out", str(out)])
+        == 0
+    )
     assert len(pd.read_excel(out)) == 2
-    assert main(["--data-dir", str(tiny_store_dir), "kompas", "--gemeente", "GM0999", "--year", "2001",
-                 "--out", str(out)]) == 1  # fmt: skip
+    assert (
+        main(["--data-dir", str(tiny_store_dir), "kompas", "--gemeente", "GM0999", "--year", "2001", "--out", str(out)])
+        == 1
+    )
     assert "geen cijfers van 2001" in capsys.readouterr().err
-    assert main(["--data-dir", str(tiny_store_dir), "kompas", "--gemeente", "GM0999", "--year", "2024",
-                 "--out", str(tmp_path / "x.doc")]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(tiny_store_dir),
+                "kompas",
+                "--gemeente",
+                "GM0999",
+                "--year",
+                "2024",
+                "--out",
+                str(tmp_path / "x.doc"),
+            ]
+        )
+        == 1
+    )
 
 
 def test_kompas_pdf_one_landscape_page(tiny_store_dir, tmp_path):
     pypdf = pytest.importorskip("pypdf")
     out = tmp_path / "kompas.pdf"
-    assert main(["--data-dir", str(tiny_store_dir), "kompas", "--gemeente", "GM0999", "--year", "2024",
-                 "--level", "buurt", "--out", str(out)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(tiny_store_dir),
+                "kompas",
+                "--gemeente",
+                "GM0999",
+                "--year",
+                "2024",
+                "--level",
+                "buurt",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     reader = pypdf.PdfReader(str(out))
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
@@ -64,10 +114,27 @@ def test_kompas_html_escapes(tiny_store):
 def test_signalen_cli(tiny_store_dir, tmp_path):
     out = tmp_path / "signalen.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "wijkkompas", "--data-dir", str(tiny_store_dir), "signalen", "--gemeente", "GM0999",
-         "--van", "2023", "--tot", "2024", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "wijkkompas",
+            "--data-dir",
+            str(tiny_store_dir),
+            "signalen",
+            "--gemeente",
+            "GM0999",
+            "--van",
+            "2023",
+            "--tot",
+            "2024",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "signalen tussen 2023 en 2024" in proc.stdout
     frame = pd.read_csv(out)
@@ -78,8 +145,12 @@ def test_signalen_cli(tiny_store_dir, tmp_path):
 
 
 def test_signalen_twente(twente_store_dir, capsys):
-    assert main(["--data-dir", str(twente_store_dir), "signalen", "--gemeente", "GM0164", "--van", "2017",
-                 "--tot", "2024"]) == 0  # fmt: skip
+    assert (
+        main(
+            ["--data-dir", str(twente_store_dir), "signalen", "--gemeente", "GM0164", "--van", "2017", "--tot", "2024"]
+        )
+        == 0
+    )
     assert "signalen tussen 2017 en 2024" in capsys.readouterr().out
 
 

@@ -58,4 +58,6 @@ def test_no_ui_page_module_imports_another_beyond_the_known_debt():
 def test_pages_only_compose_ui_helpers():
     for path in (ROOT / "pages").glob("*.py"):
         mods = _imports(path)
-        assert not {m for m in mods if m.startswith(("pandas", "geopandas", "wijkkompas.store", "wijkkompas.ingest"))}, path
+        assert not {
+            m for m in mods if m.startswith(("pandas", "geopandas", "wijkkompas.store", "wijkkompas.ingest"))
+        }, path

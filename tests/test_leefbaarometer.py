@@ -234,7 +234,9 @@ def test_scores_page_without_an_own_score_still_shows_the_leefbaarometer(app_tes
     folder.mkdir()
     shutil.copy(FIXTURES / "Leefbaarometer-scores buurten 2002-2024.csv", folder)
     ingest(folder, Store(store_dir), ["GM0164"], [2024])
-    at = app_test(store_dir, page="pages/scores.py", query={"gemeente": "GM0164", "jaar": "2024", "score": "leefbaarheid"})
+    at = app_test(
+        store_dir, page="pages/scores.py", query={"gemeente": "GM0164", "jaar": "2024", "score": "leefbaarheid"}
+    )
     assert_clean(at)
     assert "De Leefbaarometer van het Rijk is wel geladen" in texts(at, "markdown")
     table = next(d.value for d in at.dataframe if "Leefbaarometer (Rijk)" in d.value.columns)

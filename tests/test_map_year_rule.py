@@ -35,8 +35,14 @@ def test_every_caller_gets_the_same_year(data_year, years):
 
 def test_no_module_has_a_map_year_rule_of_its_own():
     """The four rules that differed on ties and direction are gone: the map-drawing modules call mapdata."""
-    for rel in ("wijkkompas/ui/kaart.py", "wijkkompas/ui/scores.py", "wijkkompas/export/maps.py",
-                "wijkkompas/presentation/slides.py", "wijkkompas/export/__init__.py", "wijkkompas/ui/profiel.py"):  # fmt: skip
+    for rel in (
+        "wijkkompas/ui/kaart.py",
+        "wijkkompas/ui/scores.py",
+        "wijkkompas/export/maps.py",
+        "wijkkompas/presentation/slides.py",
+        "wijkkompas/export/__init__.py",
+        "wijkkompas/ui/profiel.py",
+    ):
         text = (ROOT / rel).read_text(encoding="utf-8")
         assert not re.search(r"abs\(\s*y\s*-", text), rel
         assert not re.search(r"max\(before\)", text), rel

@@ -39,8 +39,9 @@ def _grid(codes, gm="GM0999", size=0.01):
     geoms = [shapely.box(6.7 + i * size, 52.2, 6.7 + (i + 1) * size, 52.2 + size) for i in range(len(codes))]
     return gpd.GeoDataFrame(
         {"region_code": codes, "region_name": [f"Kaart {c}" for c in codes], "gemeente_code": gm},
-        geometry=geoms, crs="EPSG:4326",
-    )  # fmt: skip
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
 
 
 def _geo_values(values, statuses=None, gemeenten=None, names=None):
@@ -211,9 +212,13 @@ def test_tooltip_template_escapes_static_text_and_keeps_data_in_properties():
 def test_rank_and_gemeente_value_in_tooltip_properties():
     frame = _geo_values([1.0, 5.0, 3.0, 7.0], gemeenten=["GM0001", "GM0001", "GM0002", "GM0002"])
     model = build_choropleth(
-        frame, value_label="X", unit="%", decimals=1,
-        gemeente_values={"GM0001": 4.26, "GM0002": NAN}, gemeente_names={"GM0001": "Eendorp", "GM0002": "Tweestad"},
-    )  # fmt: skip
+        frame,
+        value_label="X",
+        unit="%",
+        decimals=1,
+        gemeente_values={"GM0001": 4.26, "GM0002": NAN},
+        gemeente_names={"GM0001": "Eendorp", "GM0002": "Tweestad"},
+    )
     props = [f["properties"] for f in _layer(_spec(model), "gebieden")["data"]["features"]]
     assert [p["r"] for p in props] == ["2 van 2", "1 van 2", "2 van 2", "1 van 2"]
     assert props[0]["gv"] == "4,3%" and props[2]["gv"] == "geen cijfer"
@@ -230,8 +235,13 @@ def test_z_bands_use_a_diverging_palette():
 def test_categories_colour_by_the_callers_classes():
     frame = _geo_values([80.0, 100.0, 120.0, NAN])
     frame["band"] = ["onder", "rond", "boven", None]
-    model = build_choropleth(frame, value_label="Score", categories=["onder", "rond", "boven"], category_column="band",
-                             better="higher_is_better")  # fmt: skip
+    model = build_choropleth(
+        frame,
+        value_label="Score",
+        categories=["onder", "rond", "boven"],
+        category_column="band",
+        better="higher_is_better",
+    )
     assert [e.label for e in model.legend.classes] == ["onder", "rond", "boven"]
     assert list(model.table["class"].astype("float").fillna(-1)) == [1, 2, 3, -1]
 
@@ -262,8 +272,10 @@ def test_view_state_fits_bounds_and_label_points_inside():
     vs = view_state((6.6, 52.2, 6.9, 52.35))
     assert 6.6 < vs["longitude"] < 6.9 and 52.2 < vs["latitude"] < 52.35 and 9 < vs["zoom"] < 13
     assert view_state((float("nan"),) * 4)["zoom"] == 6.5
-    u_shape = gpd.GeoDataFrame({"region_name": ["Wijk 07 Woolde"]}, geometry=[
-        shapely.Polygon([(0, 0), (3, 0), (3, 3), (2, 3), (2, 1), (1, 1), (1, 3), (0, 3)])])  # fmt: skip
+    u_shape = gpd.GeoDataFrame(
+        {"region_name": ["Wijk 07 Woolde"]},
+        geometry=[shapely.Polygon([(0, 0), (3, 0), (3, 3), (2, 3), (2, 1), (1, 1), (1, 3), (0, 3)])],
+    )
     (label,) = label_points(u_shape)
     assert shapely.Point(label["p"]).within(u_shape.geometry[0])
     assert label["t"] == "Woolde"  # "Wijk 07 " is noise on a map

@@ -17,8 +17,15 @@ from wijkkompas.notes.store_ops import defuse, logical_name
 
 
 def note(text="Op de bewonersavond zeiden mensen dat de straatverlichting vaak kapot is.", **kw):
-    args = {"region_code": "WK099901", "region_name": "Centrum", "date": "2025-03-12", "text": text,
-            "source": "bewonersavond", "author_role": "wijkmanager", "theme": "Veiligheid"}  # fmt: skip
+    args = {
+        "region_code": "WK099901",
+        "region_name": "Centrum",
+        "date": "2025-03-12",
+        "text": text,
+        "source": "bewonersavond",
+        "author_role": "wijkmanager",
+        "theme": "Veiligheid",
+    }
     args.update(kw)
     return make_note(**args)
 

@@ -16,8 +16,18 @@ HOSTILE = '<script>alert(1)</script> & =HYPERLINK("http://x") :red[rood]'
 
 
 def add(store, text=HOSTILE, code="WK099902", name="Noord & Oost", when="2025-03-12", **kw):
-    return save_note(store, make_note(code, name, when, text, kw.pop("source", "bewonersavond"),
-                                      kw.pop("role", "wijkmanager"), kw.pop("theme", "Veiligheid")))  # fmt: skip
+    return save_note(
+        store,
+        make_note(
+            code,
+            name,
+            when,
+            text,
+            kw.pop("source", "bewonersavond"),
+            kw.pop("role", "wijkmanager"),
+            kw.pop("theme", "Veiligheid"),
+        ),
+    )
 
 
 def test_html_export_holds_the_note_escaped_in_its_own_section(tiny_store):
@@ -134,8 +144,9 @@ def test_a_pack_with_a_bad_or_foreign_note_is_refused(tiny_store, tmp_path):
     with pytest.raises(SourceError, match="niet in een gegevenspakket hoort"):
         raw = note_bytes(n)
         manifest = manifest_of(data)
-        manifest["files"].append({"path": "notities/NIET-HEX.json", "sha256": hashlib.sha256(raw).hexdigest(),
-                                  "bytes": len(raw)})  # fmt: skip
+        manifest["files"].append(
+            {"path": "notities/NIET-HEX.json", "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
+        )
         read_pack(rezip(data, manifest=manifest, add={"notities/NIET-HEX.json": raw}))
 
 

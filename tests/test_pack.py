@@ -126,8 +126,15 @@ def test_manifest_lists_every_file_with_checksum_and_size(tiny_store):
     assert manifest["gemeenten"] == [GM] and manifest["gemeente_names"][GM] == "Teststad"
     assert manifest["years"] == [2023, 2024]
     paths = {f["path"] for f in manifest["files"]}
-    assert {"store/values/2023.parquet", "store/values/2024.parquet", "store/regions.parquet", "store/cbs_columns.json",
-            "geo/2024/buurt.parquet", "geo/2024/wijk.parquet", "presentaties/raad.json"} <= paths  # fmt: skip
+    assert {
+        "store/values/2023.parquet",
+        "store/values/2024.parquet",
+        "store/regions.parquet",
+        "store/cbs_columns.json",
+        "geo/2024/buurt.parquet",
+        "geo/2024/wijk.parquet",
+        "presentaties/raad.json",
+    } <= paths
     assert set(zf.namelist()) == paths | {"manifest.json"}
     for f in manifest["files"]:
         content = zf.read(f["path"])
@@ -213,11 +220,21 @@ def test_uploaded_indicators_and_score_definitions_travel_along(tiny_store, tmp_
     d = tiny_store.data_dir
     (d / "raw" / "eigen" / "meldingen").mkdir(parents=True)
     (d / "raw" / "eigen" / "meldingen" / "meldingen.csv").write_text("buurtcode;meldingen\nBU09990101;12\n")
-    registry = {"version": 1, "uploads": {
-        "meldingen": {"id": "meldingen", "file_name": "meldingen.csv", "raw_path": "raw/eigen/meldingen/meldingen.csv",
-                      "gemeenten": [GM], "sha256": "b" * 64, "uploaded": "2026-01-01T10:00:00+00:00", "indicators": []},
-        "ander": {"id": "ander", "file_name": "ander.csv", "gemeenten": ["GM0164"], "sha256": "c" * 64},
-    }}  # fmt: skip
+    registry = {
+        "version": 1,
+        "uploads": {
+            "meldingen": {
+                "id": "meldingen",
+                "file_name": "meldingen.csv",
+                "raw_path": "raw/eigen/meldingen/meldingen.csv",
+                "gemeenten": [GM],
+                "sha256": "b" * 64,
+                "uploaded": "2026-01-01T10:00:00+00:00",
+                "indicators": [],
+            },
+            "ander": {"id": "ander", "file_name": "ander.csv", "gemeenten": ["GM0164"], "sha256": "c" * 64},
+        },
+    }
     put_doc(d, "eigen/uploads.json", json.dumps(registry).encode())
     put_doc(d, "scores/mijn-leefbaarheid.toml", b'[scores.leefbaarheid]\nsaved = "2026-01-01T10:00:00+00:00"\n')
     data, summary = build_pack(d, [GM])

@@ -25,9 +25,19 @@ ONLY_DATA, ONLY_SHAPE = "BU09970199", "BU09970105"
 
 
 def _row(year, code, name, level, gm, wijk, indicator, value, status="ok"):
-    return {"year": year, "region_code": code, "region_name": name, "level": level, "gemeente_code": gm,
-            "wijk_code": wijk, "indicator": indicator, "value": value, "status": status,
-            "source_table": "TEST", "source_key": f"{indicator}_1"}  # fmt: skip
+    return {
+        "year": year,
+        "region_code": code,
+        "region_name": name,
+        "level": level,
+        "gemeente_code": gm,
+        "wijk_code": wijk,
+        "indicator": indicator,
+        "value": value,
+        "status": status,
+        "source_table": "TEST",
+        "source_key": f"{indicator}_1",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +46,12 @@ def edge_store_dir(tmp_path_factory):
     store = Store(data_dir)
     rows, regions = [], []
     for year in (2023, 2024):
-        tree = [(RAND, "Randstad", "gemeente", RAND, None), ("WK099701", "Wijk 01 Midden", "wijk", RAND, None),
-                (ZONDER, "Zonderkaart", "gemeente", ZONDER, None), ("BU09980101", "Losse buurt", "buurt", ZONDER, "WK099801")]  # fmt: skip
+        tree = [
+            (RAND, "Randstad", "gemeente", RAND, None),
+            ("WK099701", "Wijk 01 Midden", "wijk", RAND, None),
+            (ZONDER, "Zonderkaart", "gemeente", ZONDER, None),
+            ("BU09980101", "Losse buurt", "buurt", ZONDER, "WK099801"),
+        ]
         tree += [(c, f"Buurt {c[-2:]}", "buurt", RAND, "WK099701") for c in [*BUURTEN, ONLY_DATA]]
         for code, name, level, gm, wijk in tree:
             regions.append(
@@ -56,8 +70,19 @@ def edge_store_dir(tmp_path_factory):
             rows.append(_row(year, code, name, level, gm, wijk, "aandeel_65plus", 10.0 + 3 * i))
             rows.append(_row(year, code, name, level, gm, wijk, "bijstand", float("nan"), "geheim"))  # only missing
             two = code in BUURTEN[:2]  # fewer regions than classes
-            rows.append(_row(year, code, name, level, gm, wijk, "koopwoningen", 40.0 + i if two else float("nan"),
-                             "ok" if two else "geheim"))  # fmt: skip
+            rows.append(
+                _row(
+                    year,
+                    code,
+                    name,
+                    level,
+                    gm,
+                    wijk,
+                    "koopwoningen",
+                    40.0 + i if two else float("nan"),
+                    "ok" if two else "geheim",
+                )
+            )
             if year == 2023:
                 rows.append(_row(year, code, name, level, gm, wijk, "woz_waarde", 200.0 + 10 * i))  # 2023 only
         rows.append(_row(year, RAND, "Randstad", "gemeente", RAND, None, "aandeel_65plus", 15.5))
@@ -124,8 +149,15 @@ def test_levels_draw_a_map_table_and_legend(app_test, tiny_store_dir, niveau):
 
 @pytest.mark.parametrize(("method", "k"), [("natural_breaks", 4), ("equal_interval", 7), ("z_bands", 3)])
 def test_classifications_from_the_url(app_test, tiny_store_dir, method, k):
-    at = _open(app_test, tiny_store_dir, gemeente="GM0999", jaar="2024", indicator="woz_waarde",
-               classificatie=method, klassen=str(k))  # fmt: skip
+    at = _open(
+        app_test,
+        tiny_store_dir,
+        gemeente="GM0999",
+        jaar="2024",
+        indicator="woz_waarde",
+        classificatie=method,
+        klassen=str(k),
+    )
     assert _select(at, "Indeling in klassen").value == method
     assert at.select_slider[0].value == k
     assert _select(at, "Cijfer").value == "woz_waarde"
@@ -246,8 +278,18 @@ def test_export_has_sources_and_exactly_the_table(edge_store_dir, monkeypatch):
     from wijkkompas.catalogue.catalogue import load_catalogue
     from wijkkompas.ui import kaart
 
-    result = kaart._build(str(edge_store_dir), Store(edge_store_dir).version(), (RAND,), 2024, "buurt",
-                          "aandeel_65plus", "quantiles", 5, False, ((RAND, "Randstad"),))  # fmt: skip
+    result = kaart._build(
+        str(edge_store_dir),
+        Store(edge_store_dir).version(),
+        (RAND,),
+        2024,
+        "buurt",
+        "aandeel_65plus",
+        "quantiles",
+        5,
+        False,
+        ((RAND, "Randstad"),),
+    )
     state = kaart.KaartState([RAND], "buurt", load_catalogue().get("aandeel_65plus"), 2024, "quantiles", 5, False)
     frame = kaart.export_frame(state, result)
     assert len(frame) == len(result.table)
@@ -276,11 +318,18 @@ def _score_map_app():
     )
     frame["band"] = ["rond gemiddeld", "boven gemiddeld", None]
     clicked = render_choropleth(
-        frame, value_label="Leefbaarheid", unit="index", better="higher_is_better", decimals=1,
-        method=st.session_state.get("method", "quantiles"), k=5, key="score_map",
+        frame,
+        value_label="Leefbaarheid",
+        unit="index",
+        better="higher_is_better",
+        decimals=1,
+        method=st.session_state.get("method", "quantiles"),
+        k=5,
+        key="score_map",
         tooltip_extra={"WK099901": "omhoog: groen", "WK099902": "omlaag: overlast"},
-        categories=st.session_state.get("categories"), category_column="band",
-    )  # fmt: skip
+        categories=st.session_state.get("categories"),
+        category_column="band",
+    )
     st.write(f"clicked={clicked}")
 
 
@@ -363,8 +412,9 @@ def test_choosing_a_score_colours_map_and_table_by_its_bands(app_test, tiny_stor
 
 
 def test_a_chosen_region_links_to_the_breakdown_of_its_score(app_test, tiny_store_dir):
-    at = _open(app_test, tiny_store_dir, gemeente="GM0999", jaar="2024", indicator="score.veerkracht.zorg",
-               regio="BU09990102")  # fmt: skip
+    at = _open(
+        app_test, tiny_store_dir, gemeente="GM0999", jaar="2024", indicator="score.veerkracht.zorg", regio="BU09990102"
+    )
     assert _select(at, "Cijfer").value == "score.veerkracht.zorg"
     link = next(lk for lk in at.get("page_link") if lk.proto.label == "Opbouw van de score")
     query = link.proto.query_string

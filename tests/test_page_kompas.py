@@ -8,8 +8,11 @@ PAGE = "pages/kompas.py"
 
 
 def test_matrix_and_cell_from_url(app_test, tiny_store_dir):
-    at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999", "jaar": "2024", "niveau": "buurt",
-                                                   "regio": "BU09990102", "thema": "sociaal"})  # fmt: skip
+    at = app_test(
+        tiny_store_dir,
+        page=PAGE,
+        query={"gemeente": "GM0999", "jaar": "2024", "niveau": "buurt", "regio": "BU09990102", "thema": "sociaal"},
+    )
     assert_clean(at)
     frames = [d.value for d in at.dataframe]
     matrix = frames[0].data if hasattr(frames[0], "data") else frames[0]
@@ -32,8 +35,11 @@ def test_matrix_and_cell_from_url(app_test, tiny_store_dir):
 
 
 def test_sort_filter_reference(app_test, tiny_store_dir):
-    at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999", "jaar": "2024", "niveau": "buurt",
-                                                   "sorteer": "fysiek", "referentie": "selectie"})  # fmt: skip
+    at = app_test(
+        tiny_store_dir,
+        page=PAGE,
+        query={"gemeente": "GM0999", "jaar": "2024", "niveau": "buurt", "sorteer": "fysiek", "referentie": "selectie"},
+    )
     assert_clean(at)
     at.toggle(key="kp_urgent").set_value(True).run()
     assert_clean(at)
@@ -45,15 +51,36 @@ def test_sort_filter_reference(app_test, tiny_store_dir):
 
 
 def test_signalen(app_test, tiny_store_dir):
-    at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999", "jaar": "2024", "weergave": "signalen",
-                                                   "van": "2023", "tot": "2024", "niveau": "buurt"})  # fmt: skip
+    at = app_test(
+        tiny_store_dir,
+        page=PAGE,
+        query={
+            "gemeente": "GM0999",
+            "jaar": "2024",
+            "weergave": "signalen",
+            "van": "2023",
+            "tot": "2024",
+            "niveau": "buurt",
+        },
+    )
     assert_clean(at)
     body = texts(at, "caption") + texts(at, "success") + texts(at, "markdown")
     assert "Een signaal" in body
     # a shared link to one signal opens it
-    at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999", "jaar": "2024", "weergave": "signalen",
-                                                   "van": "2023", "tot": "2024", "niveau": "buurt",
-                                                   "regio": "BU09990102", "thema": "veerkracht"})  # fmt: skip
+    at = app_test(
+        tiny_store_dir,
+        page=PAGE,
+        query={
+            "gemeente": "GM0999",
+            "jaar": "2024",
+            "weergave": "signalen",
+            "van": "2023",
+            "tot": "2024",
+            "niveau": "buurt",
+            "regio": "BU09990102",
+            "thema": "veerkracht",
+        },
+    )
     assert_clean(at)
     opened = [e for e in at.expander if "Stationsbuurt" in e.label and "Veerkracht" in e.label]
     assert opened and opened[0].proto.expanded
@@ -64,11 +91,15 @@ def test_twente_thin_data(app_test, twente_store_dir):
     at = app_test(twente_store_dir, page=PAGE, query={"gemeente": "GM0164,GM0153,GM0141", "jaar": "2024"})
     assert_clean(at)
     assert "Onvoldoende gegevens" in texts(at, "info")
-    at = app_test(twente_store_dir, page=PAGE, query={"gemeente": "GM0164,GM0153,GM0141", "jaar": "2017",
-                                                      "niveau": "buurt"})  # fmt: skip
+    at = app_test(
+        twente_store_dir, page=PAGE, query={"gemeente": "GM0164,GM0153,GM0141", "jaar": "2017", "niveau": "buurt"}
+    )
     assert_clean(at)
-    at = app_test(twente_store_dir, page=PAGE, query={"gemeente": "GM0164", "jaar": "2024", "weergave": "signalen",
-                                                      "van": "2017", "tot": "2024"})  # fmt: skip
+    at = app_test(
+        twente_store_dir,
+        page=PAGE,
+        query={"gemeente": "GM0164", "jaar": "2024", "weergave": "signalen", "van": "2017", "tot": "2024"},
+    )
     assert_clean(at)
     # 2024 has no theme figures: 'no signal' must not read as 'all is well'
     assert "Niet te vergelijken" in texts(at, "info")
@@ -76,7 +107,10 @@ def test_twente_thin_data(app_test, twente_store_dir):
 
 
 def test_cell_shows_its_notes_panel(app_test, tiny_store_dir):
-    at = app_test(tiny_store_dir, page=PAGE, query={"gemeente": "GM0999", "jaar": "2024", "niveau": "buurt",
-                                                   "regio": "BU09990102", "thema": "sociaal"})  # fmt: skip
+    at = app_test(
+        tiny_store_dir,
+        page=PAGE,
+        query={"gemeente": "GM0999", "jaar": "2024", "niveau": "buurt", "regio": "BU09990102", "thema": "sociaal"},
+    )
     assert_clean(at)
     assert "Notities bij dit thema" in texts(at, "markdown")

@@ -84,10 +84,7 @@ def test_compose_reorder_edit_and_save(tiny_store, page):
     # 5. Remove a slide: the draft changes, the saved file does not until saved again.
     [b for b in at.button if b.label == "✕"][1].click().run()
     assert len(slide_lines(at)) == 1
-    assert (
-        len(json.loads(tiny_store.snapshot().read_bytes("presentaties/politieke-markt-maart.json"))["slides"])
-        == 2
-    )
+    assert len(json.loads(tiny_store.snapshot().read_bytes("presentaties/politieke-markt-maart.json"))["slides"]) == 2
 
 
 def test_an_invalid_slide_gives_a_dutch_message_not_a_crash(tiny_store, page):

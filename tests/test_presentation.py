@@ -122,13 +122,20 @@ def test_save_list_load_delete(tmp_path):
 
 def loaded(**kw) -> Loaded:
     base = dict(
-        years=(2023, 2024), gemeenten=frozenset({GM}),
-        region_years={"WK099901": frozenset({2023, 2024}), "WK099902": frozenset({2023, 2024}),
-                      "BU09990101": frozenset({2023, 2024}), "BU09990202": frozenset({2023}), GM: frozenset({2023, 2024})},
+        years=(2023, 2024),
+        gemeenten=frozenset({GM}),
+        region_years={
+            "WK099901": frozenset({2023, 2024}),
+            "WK099902": frozenset({2023, 2024}),
+            "BU09990101": frozenset({2023, 2024}),
+            "BU09990202": frozenset({2023}),
+            GM: frozenset({2023, 2024}),
+        },
         names={GM: "Teststad", "WK099901": "Centrum"},
         indicator_years={(GM, "aandeel_65plus"): frozenset({2023, 2024}), (GM, "inwoners"): frozenset({2023, 2024})},
-        scores=frozenset({"leefbaarheid"}), labels={"aandeel_65plus": "Inwoners van 65 jaar of ouder"},
-    )  # fmt: skip
+        scores=frozenset({"leefbaarheid"}),
+        labels={"aandeel_65plus": "Inwoners van 65 jaar of ouder"},
+    )
     return Loaded(**(base | kw))
 
 
@@ -169,9 +176,14 @@ def drawn(tiny_store_dir):
 
     pres = Presentation(
         "Raad <script>alert(1)</script>",
-        (*four_kinds(), kaart(indicator="bestaat_niet"), kaart(indicator=None, score="veerkracht"),
-         make_slide("profiel", "Bloemwijk", regios=["BU09990203"], jaar=2024), kaart(indicator="sociaal_minimum")),
-    )  # fmt: skip
+        (
+            *four_kinds(),
+            kaart(indicator="bestaat_niet"),
+            kaart(indicator=None, score="veerkracht"),
+            make_slide("profiel", "Bloemwijk", regios=["BU09990203"], jaar=2024),
+            kaart(indicator="sociaal_minimum"),
+        ),
+    )
     return pres, slides.render_slides(Store(tiny_store_dir), pres)
 
 

@@ -203,15 +203,38 @@ def test_names_are_checked(tmp_path):
 
 def test_cli_writes_the_csv_and_refuses_bad_definitions(tiny_store_dir, tmp_path, capsys):
     out = tmp_path / "vk.csv"
-    rc = main(["--data-dir", str(tiny_store_dir), "scores", "--gemeente", "GM0999", "--year", "2024",
-               "--level", "buurt", "--score", "veerkracht", "--out", str(out)])  # fmt: skip
+    rc = main(
+        [
+            "--data-dir",
+            str(tiny_store_dir),
+            "scores",
+            "--gemeente",
+            "GM0999",
+            "--year",
+            "2024",
+            "--level",
+            "buurt",
+            "--score",
+            "veerkracht",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     import pandas as pd
 
     frame = pd.read_csv(out)
     assert list(frame.columns) == [
-        "region_code", "score", "theme", "indicator", "value", "normalised", "weight", "contribution", "score_value",
-    ]  # fmt: skip
+        "region_code",
+        "score",
+        "theme",
+        "indicator",
+        "value",
+        "normalised",
+        "weight",
+        "contribution",
+        "score_value",
+    ]
     assert frame["region_code"].nunique() == 5
     per_region = frame.groupby("region_code").agg(c=("contribution", "sum"), s=("score_value", "first"))
     assert ((per_region["c"] - (per_region["s"] - 100)).abs() < 1e-9).all()
@@ -224,13 +247,41 @@ def test_cli_writes_the_csv_and_refuses_bad_definitions(tiny_store_dir, tmp_path
 
     bad = tmp_path / "bad.toml"
     bad.write_text(toml_with(indicator="bestaat_niet"), encoding="utf-8")
-    rc = main(["--data-dir", str(tiny_store_dir), "scores", "--gemeente", "GM0999", "--year", "2024",
-               "--level", "buurt", "--definition", str(bad), "--out", str(tmp_path / "x.csv")])  # fmt: skip
+    rc = main(
+        [
+            "--data-dir",
+            str(tiny_store_dir),
+            "scores",
+            "--gemeente",
+            "GM0999",
+            "--year",
+            "2024",
+            "--level",
+            "buurt",
+            "--definition",
+            str(bad),
+            "--out",
+            str(tmp_path / "x.csv"),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 1 and "bestaat_niet" in err and "Traceback" not in err
     assert not (tmp_path / "x.csv").exists()
-    rc = main(["--data-dir", str(tiny_store_dir), "scores", "--gemeente", "GM0999", "--year", "1999",
-               "--level", "buurt", "--out", str(tmp_path / "y.csv")])  # fmt: skip
+    rc = main(
+        [
+            "--data-dir",
+            str(tiny_store_dir),
+            "scores",
+            "--gemeente",
+            "GM0999",
+            "--year",
+            "1999",
+            "--level",
+            "buurt",
+            "--out",
+            str(tmp_path / "y.csv"),
+        ]
+    )
     assert rc == 1 and "1999" in capsys.readouterr().err
 
 
@@ -244,8 +295,23 @@ def test_cli_accepts_a_saved_definition(tiny_store, tmp_path, by):
         arg = str(tmp_path / "zonder-zorg.toml")
         Path(arg).write_text(to_toml(d), encoding="utf-8")
     out = tmp_path / "eigen.csv"
-    rc = main(["--data-dir", str(tiny_store.data_dir), "scores", "--gemeente", "GM0999", "--year", "2024",
-               "--level", "buurt", "--definition", arg, "--out", str(out)])  # fmt: skip
+    rc = main(
+        [
+            "--data-dir",
+            str(tiny_store.data_dir),
+            "scores",
+            "--gemeente",
+            "GM0999",
+            "--year",
+            "2024",
+            "--level",
+            "buurt",
+            "--definition",
+            arg,
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     import pandas as pd
 

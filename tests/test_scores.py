@@ -37,8 +37,14 @@ from wijkkompas.store import Store
 # --------------------------------------------------------------------------- builders
 
 
-def long_values(table: dict[str, dict[str, float | None]], *, gemeente: dict[str, str] | None = None,
-                year: int = 2024, level: str = "buurt", status: dict[tuple[str, str], str] | None = None) -> pd.DataFrame:  # fmt: skip
+def long_values(
+    table: dict[str, dict[str, float | None]],
+    *,
+    gemeente: dict[str, str] | None = None,
+    year: int = 2024,
+    level: str = "buurt",
+    status: dict[tuple[str, str], str] | None = None,
+) -> pd.DataFrame:
     """{region: {indicator: value}} → the store's long table (None = missing)."""
     rows = []
     for region, vals in table.items():
@@ -46,13 +52,19 @@ def long_values(table: dict[str, dict[str, float | None]], *, gemeente: dict[str
             missing = v is None or (isinstance(v, float) and math.isnan(v))
             rows.append(
                 {
-                    "year": year, "region_code": region, "region_name": f"Buurt {region}", "level": level,
-                    "gemeente_code": (gemeente or {}).get(region, "GM0001"), "wijk_code": "WK000101",
-                    "indicator": ind, "value": np.nan if missing else float(v),
+                    "year": year,
+                    "region_code": region,
+                    "region_name": f"Buurt {region}",
+                    "level": level,
+                    "gemeente_code": (gemeente or {}).get(region, "GM0001"),
+                    "wijk_code": "WK000101",
+                    "indicator": ind,
+                    "value": np.nan if missing else float(v),
                     "status": (status or {}).get((region, ind), "geheim" if missing else "ok"),
-                    "source_table": "85984NED", "source_key": ind,
+                    "source_table": "85984NED",
+                    "source_key": ind,
                 }
-            )  # fmt: skip
+            )
     return pd.DataFrame(rows)
 
 
@@ -142,8 +154,16 @@ def test_golden_percentile_by_hand():
 def test_golden_csv_rows_add_up():
     long = compute(long_values(GOLDEN_VALUES), GOLDEN_DEF, year=2024, level="buurt").long()
     assert list(long.columns) == [
-        "region_code", "score", "theme", "indicator", "value", "normalised", "weight", "contribution", "score_value",
-    ]  # fmt: skip
+        "region_code",
+        "score",
+        "theme",
+        "indicator",
+        "value",
+        "normalised",
+        "weight",
+        "contribution",
+        "score_value",
+    ]
     assert len(long) == 5 * 3
     for code, grp in long.groupby("region_code"):
         score = grp["score_value"].iloc[0]
@@ -162,9 +182,11 @@ def test_golden_csv_rows_add_up():
 def test_reference_per_gemeente_versus_together():
     """100 = the average of the own gemeente (default) or of all given gemeenten together."""
     vals = {
-        "A": {"koopwoningen": 10}, "B": {"koopwoningen": 30},  # gemeente 1: mean 20
-        "C": {"koopwoningen": 50}, "D": {"koopwoningen": 70},  # gemeente 2: mean 60
-    }  # fmt: skip
+        "A": {"koopwoningen": 10},
+        "B": {"koopwoningen": 30},  # gemeente 1: mean 20
+        "C": {"koopwoningen": 50},
+        "D": {"koopwoningen": 70},  # gemeente 2: mean 60
+    }
     gm = {"A": "GM0001", "B": "GM0001", "C": "GM0002", "D": "GM0002"}
     d = definition([("t", 1.0, [("koopwoningen", "higher_is_better", 1.0)])])
     own = compute(long_values(vals, gemeente=gm), d).table().set_index("region_code")["score"]
@@ -180,8 +202,10 @@ def test_reference_per_gemeente_versus_together():
 def test_small_regions_get_no_score_and_do_not_move_the_average():
     base = {c: dict(v) for c, v in GOLDEN_VALUES.items()}
     with_tiny = {**base, "F": {"koopwoningen": 1000, "bijstand": 0, "nettoarbeidsparticipatie": 1000, "inwoners": 10}}
-    d = definition([(t.id, t.weight, [(i.id, i.direction, i.weight) for i in t.indicators]) for t in GOLDEN_DEF.themes],
-                   min_inwoners=50)  # fmt: skip
+    d = definition(
+        [(t.id, t.weight, [(i.id, i.direction, i.weight) for i in t.indicators]) for t in GOLDEN_DEF.themes],
+        min_inwoners=50,
+    )
     r1 = compute(long_values(base), d).table().set_index("region_code")
     r2 = compute(long_values(with_tiny), d).table().set_index("region_code")
     assert r2.loc["F", "reason"] == "te weinig inwoners" and math.isnan(r2.loc["F", "score"])
@@ -190,8 +214,11 @@ def test_small_regions_get_no_score_and_do_not_move_the_average():
 
 
 def test_per_inwoners_turns_counts_into_rates():
-    vals = {"A": {"misdrijven": 10, "inwoners": 1000}, "B": {"misdrijven": 10, "inwoners": 500},
-            "C": {"misdrijven": 0, "inwoners": 0}}  # fmt: skip
+    vals = {
+        "A": {"misdrijven": 10, "inwoners": 1000},
+        "B": {"misdrijven": 10, "inwoners": 500},
+        "C": {"misdrijven": 0, "inwoners": 0},
+    }
     d = ScoreDefinition(
         "t",
         "T",
@@ -212,8 +239,11 @@ def test_bands_are_symmetric_around_100():
     assert band(69.99) == "ver onder gemiddeld" and band(130.01) == "ver boven gemiddeld"
     xs = np.linspace(40, 160, 241)
     low, high = bands(100 - (xs - 100)), bands(xs)
-    mirror = {"ver onder gemiddeld": "ver boven gemiddeld", "onder gemiddeld": "boven gemiddeld",
-              "rond gemiddeld": "rond gemiddeld"}  # fmt: skip
+    mirror = {
+        "ver onder gemiddeld": "ver boven gemiddeld",
+        "onder gemiddeld": "boven gemiddeld",
+        "rond gemiddeld": "rond gemiddeld",
+    }
     for lo, hi in zip(low, high, strict=True):
         if lo in mirror:
             assert mirror[lo] == hi
@@ -230,8 +260,12 @@ def test_rounded_contributions_add_up_exactly():
 
 def test_stability_counts_band_changes():
     # Two indicators that disagree: moving either weight by 10 % moves B across 110.
-    vals = {"A": {"koopwoningen": 0, "bijstand": 0}, "B": {"koopwoningen": 30, "bijstand": 5},
-            "C": {"koopwoningen": 10, "bijstand": 10}, "D": {"koopwoningen": 20, "bijstand": 20}}  # fmt: skip
+    vals = {
+        "A": {"koopwoningen": 0, "bijstand": 0},
+        "B": {"koopwoningen": 30, "bijstand": 5},
+        "C": {"koopwoningen": 10, "bijstand": 10},
+        "D": {"koopwoningen": 20, "bijstand": 20},
+    }
     d = definition([("t", 1.0, [("koopwoningen", "higher_is_better", 1.0), ("bijstand", "lower_is_better", 1.0)])])
     p = prepare(long_values(vals), d)
     s = stability(p, d)

@@ -551,9 +551,15 @@ def test_pdok_year_without_any_map_is_a_dutch_map_unavailable(mocked, tmp_path, 
     """2011 has no wijken-en-buurten API (those start in 2022) and the generalised divisions have no
     features for it: one plain message, no call to the per-year API, no retries."""
     gi = "https://api.pdok.nl/cbs/gebiedsindelingen/ogc/v1/collections/buurt_gegeneraliseerd"
-    mocked.add(responses.GET, gi + "/queryables", json=fixture("pdok/gebiedsindelingen/queryables_buurt_gegeneraliseerd.json"))
+    mocked.add(
+        responses.GET, gi + "/queryables", json=fixture("pdok/gebiedsindelingen/queryables_buurt_gegeneraliseerd.json")
+    )
     gm = "https://api.pdok.nl/cbs/gebiedsindelingen/ogc/v1/collections/gemeente_gegeneraliseerd"
-    mocked.add(responses.GET, gm + "/queryables", json=fixture("pdok/gebiedsindelingen/queryables_gemeente_gegeneraliseerd.json"))
+    mocked.add(
+        responses.GET,
+        gm + "/queryables",
+        json=fixture("pdok/gebiedsindelingen/queryables_gemeente_gegeneraliseerd.json"),
+    )
     mocked.add(responses.GET, gm + "/items", json=fixture("pdok/gebiedsindelingen/empty_2012.json"))
     with pytest.raises(MapUnavailable, match="2011"):
         PdokSource(sleep=sleeps).fetch(2011, "buurt", ["GM0164"], tmp_path)

@@ -153,8 +153,17 @@ def test_counts_and_codes_never_stand_out():
 
 
 def test_between_three_and_seven_sentences_quiet_facts_fill_up():
-    ids = ["aandeel_65plus", "aandeel_0_15", "afstand_huisarts", "sociaal_minimum", "koopwoningen", "woz_waarde",
-           "corporatiewoningen", "wmo_relatief", "aandeel_eenpersoonshuishoudens"]  # fmt: skip
+    ids = [
+        "aandeel_65plus",
+        "aandeel_0_15",
+        "afstand_huisarts",
+        "sociaal_minimum",
+        "koopwoningen",
+        "woz_waarde",
+        "corporatiewoningen",
+        "wmo_relatief",
+        "aandeel_eenpersoonshuishoudens",
+    ]
     loud = {(2024, c): {i: 10.0 + (30 if c == WIJKEN[0] else k) for i in ids} for k, c in enumerate(WIJKEN)}
     frame, reg = build(loud)
     many, _ = what_stands_out(frame, reg, CAT, WIJKEN[0], 2024)

@@ -264,9 +264,24 @@ def test_two_processes_ingesting_at_once_both_complete_and_nothing_is_lost(tiny_
     data_dir = tmp_path / "data"
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "wijkkompas", "--data-dir", str(data_dir), "ingest", "--source", str(tiny_source),
-             "--gemeente", "GM0999", "--years", year],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "wijkkompas",
+                "--data-dir",
+                str(data_dir),
+                "ingest",
+                "--source",
+                str(tiny_source),
+                "--gemeente",
+                "GM0999",
+                "--years",
+                year,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for year in ("2023", "2024")
     ]

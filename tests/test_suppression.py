@@ -13,8 +13,18 @@ from wijkkompas.userdata import check_file, import_analysis
 from wijkkompas.userdata.service import inhabitants
 from wijkkompas.userdata.suppression import privacy_status, secondary_status, suppress
 
-INW = pd.Series({"BU09990101": 1260, "BU09990102": 840, "BU09990103": 315, "BU09990201": 2000,
-                 "BU09990203": 700, "WK099901": 2415, "WK099902": 2700, "GM0999": 5115})  # fmt: skip
+INW = pd.Series(
+    {
+        "BU09990101": 1260,
+        "BU09990102": 840,
+        "BU09990103": 315,
+        "BU09990201": 2000,
+        "BU09990203": 700,
+        "WK099901": 2415,
+        "WK099902": 2700,
+        "GM0999": 5115,
+    }
+)
 
 
 def _frame(values: dict[str, float], indicator: str = "eigen.x") -> pd.DataFrame:
@@ -46,11 +56,29 @@ def test_wijk_of_three_buurten_with_one_small_hides_the_next_smallest_sibling():
 
 
 def test_no_value_of_a_hidden_buurt_is_recoverable_by_subtraction():
-    out = _by_code(suppress(_frame({"BU09990101": 10, "BU09990102": 20, "BU09990103": 30, "WK099901": 60,
-                                    "BU09990201": 40, "BU09990203": 50, "WK099902": 90, "GM0999": 150}), INW, 500))  # fmt: skip
+    out = _by_code(
+        suppress(
+            _frame(
+                {
+                    "BU09990101": 10,
+                    "BU09990102": 20,
+                    "BU09990103": 30,
+                    "WK099901": 60,
+                    "BU09990201": 40,
+                    "BU09990203": 50,
+                    "WK099902": 90,
+                    "GM0999": 150,
+                }
+            ),
+            INW,
+            500,
+        )
+    )
     hidden = out[out["value"].isna()].index
-    for total, members in {"WK099901": ["BU09990101", "BU09990102", "BU09990103"],
-                           "WK099902": ["BU09990201", "BU09990203"]}.items():  # fmt: skip
+    for total, members in {
+        "WK099901": ["BU09990101", "BU09990102", "BU09990103"],
+        "WK099902": ["BU09990201", "BU09990203"],
+    }.items():
         if math.isnan(out.loc[total, "value"]):
             continue
         unknown = [m for m in members if m in hidden]
@@ -59,9 +87,16 @@ def test_no_value_of_a_hidden_buurt_is_recoverable_by_subtraction():
 
 
 def test_a_wijk_whose_siblings_cannot_cover_is_hidden_itself():
-    inw = pd.Series({"BU09990101": 100, "BU09990102": 200, "WK099901": 300, "GM0999": 5000, "BU09990201": 4700, "WK099902": 4700})
-    out = _by_code(suppress(_frame({"BU09990101": 1, "BU09990102": 2, "WK099901": 3, "BU09990201": 4,
-                                    "WK099902": 4, "GM0999": 7}), inw, 500))  # fmt: skip
+    inw = pd.Series(
+        {"BU09990101": 100, "BU09990102": 200, "WK099901": 300, "GM0999": 5000, "BU09990201": 4700, "WK099902": 4700}
+    )
+    out = _by_code(
+        suppress(
+            _frame({"BU09990101": 1, "BU09990102": 2, "WK099901": 3, "BU09990201": 4, "WK099902": 4, "GM0999": 7}),
+            inw,
+            500,
+        )
+    )
     # Both buurten and the wijk itself are under 500: all hidden (primary). The gemeente total minus
     # WK099902 would give WK099901 (300 inwoners): hidden as well.
     assert out.loc[["BU09990101", "BU09990102", "WK099901"], "value"].isna().all()

@@ -111,14 +111,37 @@ def _synthetic(
         )
         v = values.get(year)
         val.append(
-            {"year": year, "region_code": code, "region_name": "Proefbuurt", "level": level, "gemeente_code": gm, "wijk_code": wk,
-             "indicator": "x", "value": math.nan if v is None else v, "status": "geheim" if v is None else "ok",
-             "source_table": f"T{year}", "source_key": "X_1"}
-        )  # fmt: skip
+            {
+                "year": year,
+                "region_code": code,
+                "region_name": "Proefbuurt",
+                "level": level,
+                "gemeente_code": gm,
+                "wijk_code": wk,
+                "indicator": "x",
+                "value": math.nan if v is None else v,
+                "status": "geheim" if v is None else "ok",
+                "source_table": f"T{year}",
+                "source_key": "X_1",
+            }
+        )
     # Another region keeps the indicator published in every year.
     for year in presence:
-        val.append({"year": year, "region_code": "GM0001", "region_name": "G", "level": "gemeente", "gemeente_code": "GM0001",
-                    "wijk_code": None, "indicator": "x", "value": 1.0, "status": "ok", "source_table": f"T{year}", "source_key": "X_1"})  # fmt: skip
+        val.append(
+            {
+                "year": year,
+                "region_code": "GM0001",
+                "region_name": "G",
+                "level": "gemeente",
+                "gemeente_code": "GM0001",
+                "wijk_code": None,
+                "indicator": "x",
+                "value": 1.0,
+                "status": "ok",
+                "source_table": f"T{year}",
+                "source_key": "X_1",
+            }
+        )
     return pd.DataFrame(val), pd.DataFrame(reg)
 
 

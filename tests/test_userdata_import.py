@@ -286,9 +286,21 @@ def test_cli_exit_codes(tiny_store, tmp_path, capsys):
     code, _out, err = _run(capsys, "--data-dir", d, "import", str(paths["names_only_csv"]))
     assert code == 3 and "--partial" in err
     code, out, _err = _run(
-        capsys, "--data-dir", d, "import", str(paths["names_only_csv"]), "--partial", "--label", "Jeugdhulp",
-        "--unit", "jongeren", "--better", "lower", "--year", "2023",
-    )  # fmt: skip
+        capsys,
+        "--data-dir",
+        d,
+        "import",
+        str(paths["names_only_csv"]),
+        "--partial",
+        "--label",
+        "Jeugdhulp",
+        "--unit",
+        "jongeren",
+        "--better",
+        "lower",
+        "--year",
+        "2023",
+    )
     assert code == 0 and "eigen.jeugdhulp" in out
     ind = indicator_catalogue(tiny_store).get("eigen.jeugdhulp")
     assert ind.unit == "jongeren" and ind.better == "lower_is_better"

@@ -59,10 +59,26 @@ class Replica:
         self.log = log_dir / f"{name}.log"
         full = {**os.environ, "WIJKKOMPAS_DATA_DIR": data_dir, "WIJKKOMPAS_REPLICA": name, **env}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=full, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "serve.py"),
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=full,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
 
     def wait(self) -> None:
         wait_http(self.url + "/_stcore/health", proc=self.proc, log=self.log)
@@ -86,7 +102,9 @@ def render_nginx(listen: int, upstream_ports: list[int]) -> str:
     as the nginx image's envsubst leaves them)."""
     servers = " ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in upstream_ports)
     text = NGINX_TEMPLATE.read_text()
-    return text.replace("${WIJKKOMPAS_UPSTREAM_SERVERS}", servers).replace("${WIJKKOMPAS_LISTEN}", f"127.0.0.1:{listen}")
+    return text.replace("${WIJKKOMPAS_UPSTREAM_SERVERS}", servers).replace(
+        "${WIJKKOMPAS_LISTEN}", f"127.0.0.1:{listen}"
+    )
 
 
 def nginx_binary() -> str | None:
@@ -110,8 +128,11 @@ class Nginx:
             f" scgi_temp_path {work}/scgi;\n include {work}/wijkkompas.conf;\n}}\n"
         )
         self.log = work / "stdout.log"
-        self.proc = subprocess.Popen([binary, "-p", str(work), "-c", str(work / "nginx.conf")],
-                                     stdout=self.log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
+        self.proc = subprocess.Popen(
+            [binary, "-p", str(work), "-c", str(work / "nginx.conf")],
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
         wait_http(self.url + "/_stcore/health", proc=self.proc, log=work / "error.log")
 
     def stop(self) -> None:

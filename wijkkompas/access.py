@@ -66,7 +66,9 @@ def role_from_claims(claims: Mapping[str, object], environ: Mapping[str, str] | 
     object ids or `roles` with app-role names; both are accepted, the claim name is configurable)."""
     env = os.environ if environ is None else environ
     wanted = (env.get(BEHEER_GROUP_ENV) or DEFAULT_BEHEER_GROUP).strip()
-    claim_names = [c.strip() for c in (env.get(ROLE_CLAIM_ENV) or "").split(",") if c.strip()] or list(DEFAULT_ROLE_CLAIMS)
+    claim_names = [c.strip() for c in (env.get(ROLE_CLAIM_ENV) or "").split(",") if c.strip()] or list(
+        DEFAULT_ROLE_CLAIMS
+    )
     for name in claim_names:
         value = claims.get(name)
         members: Iterable[object]

@@ -43,13 +43,31 @@ Z_WORDS = {
     2: ("lager dan gemiddeld", "hoger dan gemiddeld"),
     3: ("lager dan gemiddeld", "rond het gemiddelde", "hoger dan gemiddeld"),
     4: ("veel lager dan gemiddeld", "iets lager dan gemiddeld", "iets hoger dan gemiddeld", "veel hoger dan gemiddeld"),
-    5: ("veel lager dan gemiddeld", "lager dan gemiddeld", "rond het gemiddelde", "hoger dan gemiddeld",
-        "veel hoger dan gemiddeld"),
-    6: ("zeer veel lager dan gemiddeld", "veel lager dan gemiddeld", "iets lager dan gemiddeld",
-        "iets hoger dan gemiddeld", "veel hoger dan gemiddeld", "zeer veel hoger dan gemiddeld"),
-    7: ("zeer veel lager dan gemiddeld", "veel lager dan gemiddeld", "lager dan gemiddeld", "rond het gemiddelde",
-        "hoger dan gemiddeld", "veel hoger dan gemiddeld", "zeer veel hoger dan gemiddeld"),
-}  # fmt: skip
+    5: (
+        "veel lager dan gemiddeld",
+        "lager dan gemiddeld",
+        "rond het gemiddelde",
+        "hoger dan gemiddeld",
+        "veel hoger dan gemiddeld",
+    ),
+    6: (
+        "zeer veel lager dan gemiddeld",
+        "veel lager dan gemiddeld",
+        "iets lager dan gemiddeld",
+        "iets hoger dan gemiddeld",
+        "veel hoger dan gemiddeld",
+        "zeer veel hoger dan gemiddeld",
+    ),
+    7: (
+        "zeer veel lager dan gemiddeld",
+        "veel lager dan gemiddeld",
+        "lager dan gemiddeld",
+        "rond het gemiddelde",
+        "hoger dan gemiddeld",
+        "veel hoger dan gemiddeld",
+        "zeer veel hoger dan gemiddeld",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -135,8 +153,16 @@ def classify(
     if method == "z_bands":
         return _z_bands(v, k, groups)
     if valid.size == 0:
-        return Classification(method, k, 0, math.nan, (), np.full(v.shape, MISSING, dtype=np.int16), (),
-                              ("Geen enkel gebied heeft een cijfer.",))  # fmt: skip
+        return Classification(
+            method,
+            k,
+            0,
+            math.nan,
+            (),
+            np.full(v.shape, MISSING, dtype=np.int16),
+            (),
+            ("Geen enkel gebied heeft een cijfer.",),
+        )
     unique = np.unique(valid)
     notes: list[str] = []
     if unique.size == 1:
@@ -163,8 +189,19 @@ def classify(
     bins = np.asarray(bins, dtype="float64")
     classes = _assign(v, bins)
     lo, hi = _class_ranges(v, classes, int(bins.size))
-    return Classification(method, k, int(bins.size), float(unique[0]), tuple(float(b) for b in bins), classes,
-                          _counts(classes, int(bins.size)), tuple(notes), None, lo, hi)  # fmt: skip
+    return Classification(
+        method,
+        k,
+        int(bins.size),
+        float(unique[0]),
+        tuple(float(b) for b in bins),
+        classes,
+        _counts(classes, int(bins.size)),
+        tuple(notes),
+        None,
+        lo,
+        hi,
+    )
 
 
 def _class_ranges(v: np.ndarray, classes: np.ndarray, k: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -191,8 +228,20 @@ def classify_categories(labels: Sequence[object], categories: Sequence[str]) -> 
     classes = np.array([MISSING if pd.isna(x) else index.get(str(x), MISSING) for x in labels], dtype=np.int16)
     k = len(cats)
     notes = () if (classes != MISSING).any() else ("Geen enkel gebied heeft een cijfer.",)
-    return Classification("categories", k, k, math.nan, tuple(float(i) for i in range(k)), classes, _counts(classes, k),
-                          notes, None, (), (), tuple(cats))  # fmt: skip
+    return Classification(
+        "categories",
+        k,
+        k,
+        math.nan,
+        tuple(float(i) for i in range(k)),
+        classes,
+        _counts(classes, k),
+        notes,
+        None,
+        (),
+        (),
+        tuple(cats),
+    )
 
 
 # --------------------------------------------------------------------------- z-bands
@@ -217,16 +266,26 @@ def _z_bands(v: np.ndarray, k: int, groups) -> Classification:
         else:
             z[member] = (vals - float(np.mean(vals))) / sd
     if np.isnan(z).all():
-        return Classification("z_bands", k, 0, -math.inf, (), np.full(v.shape, MISSING, dtype=np.int16), (),
-                              ("Geen enkel gebied heeft een cijfer.",), z)  # fmt: skip
+        return Classification(
+            "z_bands",
+            k,
+            0,
+            -math.inf,
+            (),
+            np.full(v.shape, MISSING, dtype=np.int16),
+            (),
+            ("Geen enkel gebied heeft een cijfer.",),
+            z,
+        )
     if flat_groups:
         notes.append(
             "In een gemeente hebben alle gebieden dezelfde waarde (of is er maar één); die staan allemaal in 'rond het gemiddelde'."
         )
     bins = np.array([*Z_EDGES[k], math.inf])
     classes = _assign(z, bins)
-    return Classification("z_bands", k, k, -math.inf, tuple(float(b) for b in bins), classes, _counts(classes, k),
-                          tuple(notes), z)  # fmt: skip
+    return Classification(
+        "z_bands", k, k, -math.inf, tuple(float(b) for b in bins), classes, _counts(classes, k), tuple(notes), z
+    )
 
 
 def z_words(k: int) -> tuple[str, ...]:

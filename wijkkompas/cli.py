@@ -135,7 +135,7 @@ def cmd_catalogue(args) -> int:
         return 2
     checks = check_source(catalogue, source)
     print(f"Catalogus: {len(catalogue)} indicatoren. Bron: {source}")
-    print(format_check(checks, len([i for i in catalogue if i.table == 'kwb'])))
+    print(format_check(checks, len([i for i in catalogue if i.table == "kwb"])))
     return 0 if checks else 1
 
 
@@ -166,9 +166,13 @@ def cmd_seed(args) -> int:
     from wijkkompas.access import can_write
 
     if not can_write():  # `make run` on a viewer's machine must still start the app, just empty
-        print("U kijkt als kijker (WIJKKOMPAS_ROLE=viewer): startgegevens laden kan alleen de beheerder. De app start leeg.")
+        print(
+            "U kijkt als kijker (WIJKKOMPAS_ROLE=viewer): startgegevens laden kan alleen de beheerder. De app start leeg."
+        )
         return 0
-    gemeenten = [g.strip() for g in os.environ.get("WIJKKOMPAS_SEED_GEMEENTEN", ",".join(TWENTE)).split(",") if g.strip()]
+    gemeenten = [
+        g.strip() for g in os.environ.get("WIJKKOMPAS_SEED_GEMEENTEN", ",".join(TWENTE)).split(",") if g.strip()
+    ]
     print(f"Startgegevens laden uit {seed} voor {', '.join(gemeenten)} …")
     report = ingest(seed, store, gemeenten, progress=_progress())
     for line in report.lines():

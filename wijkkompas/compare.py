@@ -30,11 +30,32 @@ BAND = 0.10  # within ±10% of the reference counts as "rond het gemiddelde" (as
 Z_CLIP = 4.0
 
 COMPARISON_COLUMNS = [
-    "theme", "theme_label", "theme_order", "indicator_order", "indicator", "label", "unit", "better",
-    "region_code", "region_name", "level", "gemeente_code", "value", "status", "value_text",
-    "reference_kind", "reference_name", "reference_value", "reference_text", "diff", "diff_text",
-    "judgement", "bar", "source_table", "source_key",
-]  # fmt: skip
+    "theme",
+    "theme_label",
+    "theme_order",
+    "indicator_order",
+    "indicator",
+    "label",
+    "unit",
+    "better",
+    "region_code",
+    "region_name",
+    "level",
+    "gemeente_code",
+    "value",
+    "status",
+    "value_text",
+    "reference_kind",
+    "reference_name",
+    "reference_value",
+    "reference_text",
+    "diff",
+    "diff_text",
+    "judgement",
+    "bar",
+    "source_table",
+    "source_key",
+]
 
 
 # =========================================================================== side by side
@@ -76,12 +97,20 @@ def comparison_table(
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     meta = pd.DataFrame(
         [
-            {"indicator": i, "label": (ind := known[i]).label, "unit": ind.unit, "better": ind.better,
-             "theme": ind.theme, "theme_label": ind.theme_label, "theme_order": theme_order.get(ind.theme, len(theme_order)),
-             "indicator_order": order.get(i, len(order)), "_count": is_count(ind)}
+            {
+                "indicator": i,
+                "label": (ind := known[i]).label,
+                "unit": ind.unit,
+                "better": ind.better,
+                "theme": ind.theme,
+                "theme_label": ind.theme_label,
+                "theme_order": theme_order.get(ind.theme, len(theme_order)),
+                "indicator_order": order.get(i, len(order)),
+                "_count": is_count(ind),
+            }
             for i in inds
         ]
-    )  # fmt: skip
+    )
     gm_names = dict(gemeente_names or {})
     gm_rows = values[values["level"] == "gemeente"]
     for code, name in gm_rows.drop_duplicates("region_code")[["region_code", "region_name"]].itertuples(index=False):

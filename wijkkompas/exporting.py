@@ -21,9 +21,7 @@ def indicator_catalogue(store: Store) -> Catalogue:
     return load_catalogue().with_extra([*load_extra_indicators(store), *load_upload_indicators(store)])
 
 
-def export_table(
-    store: Store, gemeenten: Sequence[str], year: int, level: str, *, shape: str = "long"
-) -> pd.DataFrame:
+def export_table(store: Store, gemeenten: Sequence[str], year: int, level: str, *, shape: str = "long") -> pd.DataFrame:
     values = store.load_values(gemeenten, year, level)
     values = values[VALUE_COLUMNS].sort_values(["region_code", "indicator"]).reset_index(drop=True)
     if shape == "long":

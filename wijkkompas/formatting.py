@@ -30,7 +30,14 @@ def nl_number(value: float | int | None, decimals: int = 0) -> str:
 def format_value(value: float | None, indicator: Indicator | None, *, with_unit: bool = True) -> str:
     decimals = indicator.decimals if indicator else 1
     text = nl_number(value, decimals)
-    if value is None or text == "–" or not with_unit or indicator is None or not indicator.unit or indicator.unit == "aantal":
+    if (
+        value is None
+        or text == "–"
+        or not with_unit
+        or indicator is None
+        or not indicator.unit
+        or indicator.unit == "aantal"
+    ):
         return text
     unit = indicator.unit
     if unit in EURO_UNITS:  # "274 x 1 000 euro" is CBS's table header, not how anyone says a price

@@ -96,7 +96,11 @@ def read_geometry_file(path: Path) -> gpd.GeoDataFrame | None:
         # The wijk- en buurtkaart has land and water parts under one code (WATER/water = "JA" for
         # water); a map of a coastal gemeente must show its land, not its sea.
         out = out[~frame[water].astype("string").str.strip().str.upper().eq("JA").fillna(False).to_numpy()]
-    out = out[~out.geometry.isna() & ~out.geometry.is_empty & out["region_code"].str.match(r"^(GM|WK|BU)\d{4,8}$").fillna(False)]
+    out = out[
+        ~out.geometry.isna()
+        & ~out.geometry.is_empty
+        & out["region_code"].str.match(r"^(GM|WK|BU)\d{4,8}$").fillna(False)
+    ]
     return dissolve_per_code(out.reset_index(drop=True))
 
 

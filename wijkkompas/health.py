@@ -20,7 +20,9 @@ def readiness(store: Store | None = None) -> tuple[bool, dict]:
         snap = store.current()
         objects = {name: snap.object(name) for name in snap.names()}
         present = {
-            key for folder in {posixpath.dirname(o) for o in objects.values()} for key, _, _ in store.backend.list(folder)
+            key
+            for folder in {posixpath.dirname(o) for o in objects.values()}
+            for key, _, _ in store.backend.list(folder)
         }  # one listing per folder: on a bucket that is a few requests, not one per file
         missing = [name for name, obj in objects.items() if obj not in present]
         details = {

@@ -543,9 +543,7 @@ def harmonise(
 # --------------------------------------------------------------------------- names and regions
 
 
-def build_regions(
-    year: int, codes: pd.Series, names_sources: Sequence[dict[str, str]]
-) -> pd.DataFrame:
+def build_regions(year: int, codes: pd.Series, names_sources: Sequence[dict[str, str]]) -> pd.DataFrame:
     regions = region_frame(codes.drop_duplicates())
     name = pd.Series(pd.NA, index=regions.index, dtype="string")
     for names in names_sources:
@@ -610,8 +608,7 @@ def ingest(
     report.skipped += contents.skipped
 
     all_codes = pd.concat(
-        [t.rows["region_code"] for t in contents.tables.values()]
-        + [t.rows["region_code"] for t in contents.mapped]
+        [t.rows["region_code"] for t in contents.tables.values()] + [t.rows["region_code"] for t in contents.mapped]
         or [pd.Series([], dtype="string")]
     )
     if gemeenten:
@@ -755,7 +752,9 @@ def _ingest_table(
     name_codes = pd.Series(list(raw.names), dtype="string")
     name_mask = in_gemeenten(name_codes, gemeenten).to_numpy()
     names = {k: raw.names[k] for k in name_codes[name_mask]}
-    sub = RawTable(raw.table_id, rows, raw.keys, raw.info, names, raw.status, present=present, files=raw.files, year=year)
+    sub = RawTable(
+        raw.table_id, rows, raw.keys, raw.info, names, raw.status, present=present, files=raw.files, year=year
+    )
     long, matches, extra = harmonise(sub, year, catalogue, table_kind=kind, present=present)
     # Names: this table's own, then the map of the same year, then the nearest other map year.
     from wijkkompas.mapdata import map_years_by_preference

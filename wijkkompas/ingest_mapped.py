@@ -114,7 +114,9 @@ def ingest_mapped(
             named = known.drop_duplicates("region_code").set_index("region_code")["region_name"]
             regions["region_name"] = regions["region_code"].map(named).fillna(regions["region_name"])
             regions = regions[~regions["region_code"].isin(named.index)]
-            info = pd.concat([regions, known]).drop(columns="year").drop_duplicates("region_code").set_index("region_code")
+            info = (
+                pd.concat([regions, known]).drop(columns="year").drop_duplicates("region_code").set_index("region_code")
+            )
         else:
             info = regions.drop(columns="year").drop_duplicates("region_code").set_index("region_code")
         frame = region_frame(rows["region_code"])

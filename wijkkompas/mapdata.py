@@ -422,9 +422,19 @@ class ChoroplethModel:
             fc = _feature_collection([geom], ["{}"])
             layers.insert(
                 len(layers) - (1 if self.layers and '"TextLayer"' in self.layers[-1] else 0),
-                _layer_json("GeoJsonLayer", fc, id="selectie", stroked=True, filled=False, pickable=False,
-                            getLineColor=[0, 0, 0, 255], lineWidthUnits="pixels", getLineWidth=4, lineWidthMinPixels=4),
-            )  # fmt: skip
+                _layer_json(
+                    "GeoJsonLayer",
+                    fc,
+                    id="selectie",
+                    stroked=True,
+                    filled=False,
+                    pickable=False,
+                    getLineColor=[0, 0, 0, 255],
+                    lineWidthUnits="pixels",
+                    getLineWidth=4,
+                    lineWidthMinPixels=4,
+                ),
+            )
         return self.head + ",".join(layers) + self.tail
 
     @property
@@ -553,21 +563,40 @@ def build_choropleth(
 
     layers = [
         _layer_json(
-            "GeoJsonLayer", _feature_collection(geometry_strings, _properties_json(props)),
-            id="gebieden", pickable=True, stroked=True, filled=True, autoHighlight=True, opacity=0.82 if basemap else 1.0,
-            highlightColor=[0, 0, 0, 60], getFillColor="@@=properties.f", getLineColor=[110, 110, 110, 170],
-            lineWidthUnits="pixels", getLineWidth=0.7, lineWidthMinPixels=0.5,
+            "GeoJsonLayer",
+            _feature_collection(geometry_strings, _properties_json(props)),
+            id="gebieden",
+            pickable=True,
+            stroked=True,
+            filled=True,
+            autoHighlight=True,
+            opacity=0.82 if basemap else 1.0,
+            highlightColor=[0, 0, 0, 60],
+            getFillColor="@@=properties.f",
+            getLineColor=[110, 110, 110, 170],
+            lineWidthUnits="pixels",
+            getLineWidth=0.7,
+            lineWidthMinPixels=0.5,
         )
-    ]  # fmt: skip
+    ]
     secret = missing & (status == SECRET).to_numpy()
     if secret.any() and extent > 0:
         hatch = hatch_lines(geoms[secret], spacing=extent / 140)
         if hatch.size:
             layers.append(
-                _layer_json("GeoJsonLayer", _feature_collection(geometry_json(hatch, 5), ["{}"] * hatch.size),
-                            id="geheim", pickable=False, stroked=True, filled=False, getLineColor=HATCH_COLOR,
-                            lineWidthUnits="pixels", getLineWidth=1, lineWidthMinPixels=1)
-            )  # fmt: skip
+                _layer_json(
+                    "GeoJsonLayer",
+                    _feature_collection(geometry_json(hatch, 5), ["{}"] * hatch.size),
+                    id="geheim",
+                    pickable=False,
+                    stroked=True,
+                    filled=False,
+                    getLineColor=HATCH_COLOR,
+                    lineWidthUnits="pixels",
+                    getLineWidth=1,
+                    lineWidthMinPixels=1,
+                )
+            )
     if outlines is not None and not outlines.empty:
         strings = (
             outline_strings
@@ -575,29 +604,64 @@ def build_choropleth(
             else geometry_json(outlines.geometry)
         )
         layers.append(
-            _layer_json("GeoJsonLayer", _feature_collection(strings, ["{}"] * len(strings)),
-                        id="wijkgrenzen", pickable=False, stroked=True, filled=False, getLineColor=[70, 70, 70, 255],
-                        lineWidthUnits="pixels", getLineWidth=1.6, lineWidthMinPixels=1.2)
-        )  # fmt: skip
+            _layer_json(
+                "GeoJsonLayer",
+                _feature_collection(strings, ["{}"] * len(strings)),
+                id="wijkgrenzen",
+                pickable=False,
+                stroked=True,
+                filled=False,
+                getLineColor=[70, 70, 70, 255],
+                lineWidthUnits="pixels",
+                getLineWidth=1.6,
+                lineWidthMinPixels=1.2,
+            )
+        )
     if gemeente_outline is not None and not gemeente_outline.empty:
-        strings = (gemeente_outline_strings if gemeente_outline_strings is not None and len(gemeente_outline_strings) == len(gemeente_outline)
-                   else geometry_json(gemeente_outline.geometry))  # fmt: skip
+        strings = (
+            gemeente_outline_strings
+            if gemeente_outline_strings is not None and len(gemeente_outline_strings) == len(gemeente_outline)
+            else geometry_json(gemeente_outline.geometry)
+        )
         layers.append(
-            _layer_json("GeoJsonLayer", _feature_collection(strings, ["{}"] * len(strings)),
-                        id="gemeentegrens", pickable=False, stroked=True, filled=False, getLineColor=[25, 25, 25, 255],
-                        lineWidthUnits="pixels", getLineWidth=2.6, lineWidthMinPixels=2)
-        )  # fmt: skip
+            _layer_json(
+                "GeoJsonLayer",
+                _feature_collection(strings, ["{}"] * len(strings)),
+                id="gemeentegrens",
+                pickable=False,
+                stroked=True,
+                filled=False,
+                getLineColor=[25, 25, 25, 255],
+                lineWidthUnits="pixels",
+                getLineWidth=2.6,
+                lineWidthMinPixels=2,
+            )
+        )
     view = view_state(bounds)
     # Names that would overlap at the opening zoom are dropped (the tooltip and the table still name them).
     label_data = place_labels(label_points(labels), view) if labels is not None else []
     if label_data:
         layers.append(
-            _layer_json("TextLayer", _compact(label_data),
-                        id="namen", pickable=False, getPosition="@@=p", getText="@@=t", getSize=13, sizeUnits="pixels",
-                        getColor=[25, 25, 25, 255], fontFamily="'Source Sans Pro', 'Source Sans 3', Helvetica, Arial, sans-serif",
-                        fontWeight=600, characterSet="auto", fontSettings={"sdf": True}, outlineWidth=3,
-                        outlineColor=[255, 255, 255, 235], getTextAnchor="middle", getAlignmentBaseline="center")
-        )  # fmt: skip
+            _layer_json(
+                "TextLayer",
+                _compact(label_data),
+                id="namen",
+                pickable=False,
+                getPosition="@@=p",
+                getText="@@=t",
+                getSize=13,
+                sizeUnits="pixels",
+                getColor=[25, 25, 25, 255],
+                fontFamily="'Source Sans Pro', 'Source Sans 3', Helvetica, Arial, sans-serif",
+                fontWeight=600,
+                characterSet="auto",
+                fontSettings={"sdf": True},
+                outlineWidth=3,
+                outlineColor=[255, 255, 255, 235],
+                getTextAnchor="middle",
+                getAlignmentBaseline="center",
+            )
+        )
 
     head = '{"initialViewState":' + _compact(view) + ',"layers":['
     deck_props: dict = {"mapStyle": NO_BASEMAP_STYLE}
@@ -615,8 +679,16 @@ def build_choropleth(
     lines += [f"<div>{_template_text(label)}: {{x{i}}}</div>" for i, label in enumerate(extra)]
     tooltip = {"html": "".join(lines), "style": TOOLTIP_STYLE}
 
-    legend = build_legend(cls, colors, status, missing, title=value_label + unit_suffix(unit), decimals=decimals,
-                          better=better, level=level)  # fmt: skip
+    legend = build_legend(
+        cls,
+        colors,
+        status,
+        missing,
+        title=value_label + unit_suffix(unit),
+        decimals=decimals,
+        better=better,
+        level=level,
+    )
     table = pd.DataFrame(
         {
             "region_code": frame["region_code"].astype("string"),

@@ -57,10 +57,16 @@ def place_labels(
     boxes: list[tuple[float, float, float, float]] = []
     for label in labels:
         box = label_box(label, zoom)
-        if width_px and height_px and (
-            box[0] < cx - width_px / 2 or box[2] > cx + width_px / 2 or box[1] < cy - height_px / 2
-            or box[3] > cy + height_px / 2
-        ):  # fmt: skip
+        if (
+            width_px
+            and height_px
+            and (
+                box[0] < cx - width_px / 2
+                or box[2] > cx + width_px / 2
+                or box[1] < cy - height_px / 2
+                or box[3] > cy + height_px / 2
+            )
+        ):
             continue
         if any(_touch(box, other, GAP_PX) for other in boxes):
             continue

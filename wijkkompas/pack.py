@@ -294,7 +294,11 @@ def build_pack(
                 continue
             chosen[uid] = up
             raw_rel = str(up.get("raw_path") or "")
-            raw = store.read_raw(raw_rel) if raw_rel and unsafe_name_reason(raw_rel) is None and _allowed(raw_rel) else None
+            raw = (
+                store.read_raw(raw_rel)
+                if raw_rel and unsafe_name_reason(raw_rel) is None and _allowed(raw_rel)
+                else None
+            )
             if raw is not None:
                 files[raw_rel] = raw
             else:
@@ -355,9 +359,19 @@ def build_pack(
             zf.writestr(_info(path), data, compress_type=kind)
     out = buf.getvalue()
     summary = PackSummary(
-        tuple(gms), gemeente_names, tuple(years), len(files), len(out), n_values, tuple(geometry),
-        uploads, scores, presentations, tuple(notes), notities,
-    )  # fmt: skip
+        tuple(gms),
+        gemeente_names,
+        tuple(years),
+        len(files),
+        len(out),
+        n_values,
+        tuple(geometry),
+        uploads,
+        scores,
+        presentations,
+        tuple(notes),
+        notities,
+    )
     return out, summary
 
 
@@ -748,12 +762,15 @@ def find_conflicts(pack: Pack, data_dir: Path | str | Store) -> list[Conflict]:
                     continue
                 if _newer_here(t_here, t_pack):
                     name = pack.names.get(g, g)
-                    out.append(Conflict(
-                        "cijfers", f"{g}/{y}",
-                        f"Cijfers van {name} ({g}) over {y}: op deze computer geladen op "
-                        f"{nl_time(t_here.isoformat()) if t_here else 'onbekend'}, in het pakket van "
-                        f"{nl_time(t_pack.isoformat()) if t_pack else 'onbekend'}.",
-                    ))  # fmt: skip
+                    out.append(
+                        Conflict(
+                            "cijfers",
+                            f"{g}/{y}",
+                            f"Cijfers van {name} ({g}) over {y}: op deze computer geladen op "
+                            f"{nl_time(t_here.isoformat()) if t_here else 'onbekend'}, in het pakket van "
+                            f"{nl_time(t_pack.isoformat()) if t_pack else 'onbekend'}.",
+                        )
+                    )
     if "eigen/uploads.json" in pack.files:
         payload = _read_doc(snap, REGISTRY)
         local_ups = payload.get("uploads", {}) if isinstance(payload, dict) else {}
@@ -762,8 +779,14 @@ def find_conflicts(pack: Pack, data_dir: Path | str | Store) -> list[Conflict]:
             if not isinstance(mine, dict) or mine.get("sha256") == up.get("sha256"):
                 continue
             if _newer_here(_when(mine.get("uploaded")), _when(up.get("uploaded"))):
-                out.append(Conflict("eigen", uid, f"Eigen gegevens '{mine.get('file_name', uid)}': op deze computer van "
-                                    f"{nl_time(mine.get('uploaded'))}, in het pakket van {nl_time(up.get('uploaded'))}."))  # fmt: skip
+                out.append(
+                    Conflict(
+                        "eigen",
+                        uid,
+                        f"Eigen gegevens '{mine.get('file_name', uid)}': op deze computer van "
+                        f"{nl_time(mine.get('uploaded'))}, in het pakket van {nl_time(up.get('uploaded'))}.",
+                    )
+                )
     for path, data in sorted(pack.files.items()):
         if not (path.startswith(("scores/", "presentaties/")) and snap.has(path)):
             continue
@@ -780,9 +803,15 @@ def find_conflicts(pack: Pack, data_dir: Path | str | Store) -> list[Conflict]:
                 "Presentatie",
             )
         if _newer_here(t_here, t_pack):
-            out.append(Conflict(kind, path, f"{word} '{PurePosixPath(path).stem}': op deze computer gewijzigd op "
-                                f"{nl_time(t_here.isoformat()) if t_here else 'onbekend'}, in het pakket op "
-                                f"{nl_time(t_pack.isoformat()) if t_pack else 'onbekend'}."))  # fmt: skip
+            out.append(
+                Conflict(
+                    kind,
+                    path,
+                    f"{word} '{PurePosixPath(path).stem}': op deze computer gewijzigd op "
+                    f"{nl_time(t_here.isoformat()) if t_here else 'onbekend'}, in het pakket op "
+                    f"{nl_time(t_pack.isoformat()) if t_pack else 'onbekend'}.",
+                )
+            )
     return out
 
 
@@ -858,8 +887,16 @@ def _merge_documents(pack: Pack, tx, label: str, kept: str | None) -> None:
         key = (e.get("year"), tuple(e.get("gemeenten") or ()), e.get("table"), e.get("loaded_at"))
         if key in have:
             continue
-        added.append({**e, "source": kept or f"pakket {label}", "kind": "pack", "original_source": e.get("source"),
-                      "pack_label": label, "installed_at": _now()})  # fmt: skip
+        added.append(
+            {
+                **e,
+                "source": kept or f"pakket {label}",
+                "kind": "pack",
+                "original_source": e.get("source"),
+                "pack_label": label,
+                "installed_at": _now(),
+            }
+        )
     if added:
         tx.put_json(INGEST_LOG, log + added)
     if REGISTRY in pack.files:
@@ -918,8 +955,14 @@ def keep_pack(data: bytes, store: Store) -> tuple[str, str | None]:
     return rel, rel
 
 
-def import_pack(source: bytes | Path | str | Pack, data_dir: Path | str | Store, *, overwrite: bool = False,
-                label: str | None = None, only: set[str] | None = None) -> ImportResult:  # fmt: skip
+def import_pack(
+    source: bytes | Path | str | Pack,
+    data_dir: Path | str | Store,
+    *,
+    overwrite: bool = False,
+    label: str | None = None,
+    only: set[str] | None = None,
+) -> ImportResult:
     """Check a pack and install it, all or nothing (one store version).
 
     Returns `installed=False` with the conflicts when this computer has newer data and `overwrite`

@@ -280,10 +280,15 @@ class _Lookup:
         self._index = {
             (r, i, int(y)): (v, s, t)
             for r, i, y, v, s, t in zip(
-                frame["region_code"], frame["indicator"], frame["year"], frame["value"], frame["status"],
-                frame["source_table"], strict=True,
+                frame["region_code"],
+                frame["indicator"],
+                frame["year"],
+                frame["value"],
+                frame["status"],
+                frame["source_table"],
+                strict=True,
             )
-        }  # fmt: skip
+        }
         nl = frame[frame["level"] == "nederland"]
         self.nederland_code = str(nl["region_code"].iloc[0]) if not nl.empty else None
 
@@ -312,8 +317,9 @@ def _name(regions: pd.DataFrame, code: str, year: int) -> str:
     return str(name) if not pd.isna(name) else code
 
 
-def _figure_indicators(catalogue: Catalogue, look: _Lookup, code: str, gemeente: str, year: int,
-                       years: Sequence[int]) -> tuple[list[Indicator], list[Indicator]]:  # fmt: skip
+def _figure_indicators(
+    catalogue: Catalogue, look: _Lookup, code: str, gemeente: str, year: int, years: Sequence[int]
+) -> tuple[list[Indicator], list[Indicator]]:
     """Key figures (profile flag) with any value for this region or its gemeente in a loaded year.
 
     When the loaded tables lack most of them (a first KWB release without income, a subset), the list
@@ -349,8 +355,9 @@ def _figure_indicators(catalogue: Catalogue, look: _Lookup, code: str, gemeente:
     return shown, absent
 
 
-def _key_figure(ind: Indicator, look: _Lookup, code: str, gemeente: str, wijk: str | None, year: int,
-                years: Sequence[int]) -> KeyFigure:  # fmt: skip
+def _key_figure(
+    ind: Indicator, look: _Lookup, code: str, gemeente: str, wijk: str | None, year: int, years: Sequence[int]
+) -> KeyFigure:
     region = look.get(code, ind.id, year)
     earlier = None
     if not region.known:
@@ -369,8 +376,16 @@ def _key_figure(ind: Indicator, look: _Lookup, code: str, gemeente: str, wijk: s
     )
 
 
-def _trend(ind: Indicator, look: _Lookup, code: str, name: str, gemeente: str, gemeente_name: str,
-           years: Sequence[int], exists: set[int]) -> Trend | None:  # fmt: skip
+def _trend(
+    ind: Indicator,
+    look: _Lookup,
+    code: str,
+    name: str,
+    gemeente: str,
+    gemeente_name: str,
+    years: Sequence[int],
+    exists: set[int],
+) -> Trend | None:
     """Series for one indicator; None when there is nothing to draw (fewer than two points anywhere)."""
     rows = []
     region_years = [y for y in years if look.get(code, ind.id, y).known]
@@ -472,11 +487,19 @@ def build_profile(
         land = look.get(code, "oppervlakte_land", year)
         oppervlakte = land if land.known else oppervlakte
     header = Header(
-        code=code, name=name, level=level, gemeente_code=gemeente, gemeente_name=gemeente_name,
-        wijk_code=wijk_code, wijk_name=wijk_name, year=year,
-        inwoners=look.get(code, "inwoners", year), oppervlakte=oppervlakte,
-        n_buurten=len(buurten_here) if level == "wijk" else None, data_years=data_years,
-    )  # fmt: skip
+        code=code,
+        name=name,
+        level=level,
+        gemeente_code=gemeente,
+        gemeente_name=gemeente_name,
+        wijk_code=wijk_code,
+        wijk_name=wijk_name,
+        year=year,
+        inwoners=look.get(code, "inwoners", year),
+        oppervlakte=oppervlakte,
+        n_buurten=len(buurten_here) if level == "wijk" else None,
+        data_years=data_years,
+    )
 
     shown, absent = _figure_indicators(catalogue, look, code, gemeente, year, all_years)
     figures = tuple(_key_figure(ind, look, code, gemeente, wijk_code, year, all_years) for ind in shown)
@@ -492,17 +515,21 @@ def build_profile(
         if any(look.get(c, kf.indicator.id, year).known for c in buurten_here["region_code"]):
             buurt_inds.append(kf.indicator)
     buurt_rows = tuple(
-        BuurtRow(str(c), str(n) if not pd.isna(n) else str(c), str(c) == code,
-                 {ind.id: look.get(str(c), ind.id, year) for ind in buurt_inds})
+        BuurtRow(
+            str(c),
+            str(n) if not pd.isna(n) else str(c),
+            str(c) == code,
+            {ind.id: look.get(str(c), ind.id, year) for ind in buurt_inds},
+        )
         for c, n in sorted(zip(buurten_here["region_code"], buurten_here["region_name"], strict=True))
-    )  # fmt: skip
+    )
 
     exists = set(available)
     trends = tuple(
-        t for t in (
-            _trend(kf.indicator, look, code, name, gemeente, gemeente_name, all_years, exists) for kf in figures
-        ) if t is not None
-    )  # fmt: skip
+        t
+        for t in (_trend(kf.indicator, look, code, name, gemeente, gemeente_name, all_years, exists) for kf in figures)
+        if t is not None
+    )
     trend_note = ""
     if len(all_years) < 2:
         trend_note = (
@@ -563,9 +590,14 @@ def load_profile(
         )
     values = store.load_values([gemeente], include_nederland=True)
     return build_profile(
-        values, regions, catalogue or indicator_catalogue(store), code, year,
-        strict_year=strict_year, store_version=version_label(store),
-    )  # fmt: skip
+        values,
+        regions,
+        catalogue or indicator_catalogue(store),
+        code,
+        year,
+        strict_year=strict_year,
+        store_version=version_label(store),
+    )
 
 
 def version_label(store) -> str:

@@ -89,8 +89,10 @@ def heal(
     with store.transaction() as tx:
         _rewrite_unreadable_manifest(store, tx.base)
         view = tx.view()
-        if error is not None and error.logical is not None and (
-            not view.has(error.logical) or view.path(error.logical) != Path(error.path)
+        if (
+            error is not None
+            and error.logical is not None
+            and (not view.has(error.logical) or view.path(error.logical) != Path(error.path))
         ):
             report.stale = True  # a newer version replaced or removed it: read again
             return report
@@ -104,8 +106,13 @@ def heal(
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         for logical in damaged:
             report.quarantined += _quarantine(store, view.object(logical), stamp)
-            tx.mark_damaged(logical, {"reason": next(p.reason for p in problems if p.logical == logical),
-                                      "found": datetime.now(UTC).isoformat(timespec="seconds")})  # fmt: skip
+            tx.mark_damaged(
+                logical,
+                {
+                    "reason": next(p.reason for p in problems if p.logical == logical),
+                    "found": datetime.now(UTC).isoformat(timespec="seconds"),
+                },
+            )
         _rebuild(store, tx, view, damaged, report, progress)
         for logical in damaged:
             if tx.view().has(logical):
@@ -189,8 +196,15 @@ def _rebuild_from_log(store: Store, view, damaged: list[str], report: RepairRepo
             if entry.get("kind") == "pack" or path.suffix == ".zip":
                 import_pack(path, store, overwrite=True, only=set(damaged))
             else:
-                sub = ingest(path, store, entry.get("gemeenten"), years=None if everything else sorted(years),
-                             progress=progress, log_source=source, record_log=False)  # fmt: skip
+                sub = ingest(
+                    path,
+                    store,
+                    entry.get("gemeenten"),
+                    years=None if everything else sorted(years),
+                    progress=progress,
+                    log_source=source,
+                    record_log=False,
+                )
                 report.problems += [p for p in sub.problems if "komt in geen enkele tabel" not in p]
         except SourceError as exc:
             report.problems.append(f"Opnieuw inlezen uit '{source}' lukte niet: {exc}")

@@ -86,9 +86,12 @@ def _name_of(values: pd.DataFrame, regions: pd.DataFrame, code: str, year: int) 
 def _spread(values: pd.DataFrame, level: str, gemeente: str, year: int, ids: Sequence[str]) -> pd.DataFrame:
     """Per indicator over the gemeente's regions of `level` in `year`: n, std (population), median, max, min."""
     peers = values[
-        (values["year"] == year) & (values["level"] == level) & (values["gemeente_code"] == gemeente)
-        & values["indicator"].isin(list(ids)) & values["value"].notna()
-    ]  # fmt: skip
+        (values["year"] == year)
+        & (values["level"] == level)
+        & (values["gemeente_code"] == gemeente)
+        & values["indicator"].isin(list(ids))
+        & values["value"].notna()
+    ]
     if peers.empty:
         return pd.DataFrame(columns=["n", "std", "median", "max", "min"])
     grouped = peers.groupby("indicator")["value"]
@@ -155,8 +158,9 @@ def comparable_years(regions: pd.DataFrame, code: str, year: int, loaded_years: 
     return sorted(run)
 
 
-def changes(values: pd.DataFrame, regions: pd.DataFrame, catalogue: Catalogue, code: str, level: str, gemeente: str,
-            year: int) -> pd.DataFrame:  # fmt: skip
+def changes(
+    values: pd.DataFrame, regions: pd.DataFrame, catalogue: Catalogue, code: str, level: str, gemeente: str, year: int
+) -> pd.DataFrame:
     """Candidates: indicator, y0, v0, v1, delta, score, g0, g1 (gemeente, NaN when unknown), t0, t1."""
     loaded = sorted({int(y) for y in values["year"].unique()})
     years = comparable_years(regions, code, year, loaded)

@@ -25,9 +25,23 @@ BREAK_KINDS = ("opgeheven", "nieuw", "niveau", "indeling")
 SERIES_KEY = ["region_code", "indicator"]
 
 _POINT_COLUMNS = [
-    "region_code", "region_name", "level", "gemeente_code", "wijk_code", "indicator", "year", "value",
-    "status", "source_table", "source_key", "exists", "drawn", "segment", "gap_before", "note",
-]  # fmt: skip
+    "region_code",
+    "region_name",
+    "level",
+    "gemeente_code",
+    "wijk_code",
+    "indicator",
+    "year",
+    "value",
+    "status",
+    "source_table",
+    "source_key",
+    "exists",
+    "drawn",
+    "segment",
+    "gap_before",
+    "note",
+]
 _BREAK_COLUMNS = [
     "region_code",
     "region_name",
@@ -271,9 +285,9 @@ def build_series(
     grid.loc[~drawn, "segment"] = pd.NA
     grid_years = grid["year"].to_numpy(dtype=float)
     prev_year = prev(grid_years, np.nan)
-    grid["gap_before"] = pd.array(np.where(drawn & ~new_segment, grid_years - prev_year, np.nan), dtype="Float64").astype(
-        "Int64"
-    )
+    grid["gap_before"] = pd.array(
+        np.where(drawn & ~new_segment, grid_years - prev_year, np.nan), dtype="Float64"
+    ).astype("Int64")
 
     grid["note"] = _notes(grid)
     names = grid["region_name"].to_numpy(dtype=object)

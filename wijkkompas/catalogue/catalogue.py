@@ -205,9 +205,26 @@ def indicator_from_mapping(ident: str, raw: Mapping[str, object], origin: str = 
     if aggregate == "weighted_mean" and not weight:
         raise CatalogueError(f"{where}: aggregate = 'weighted_mean' heeft 'weight' nodig.")
     known = {
-        "label", "unit", "theme", "better", "definition", "table", "key", "numerator", "denominator",
-        "scale", "aggregate", "weight", "count", "area", "group", "decimals", "profile", "source", "caveat",
-    }  # fmt: skip
+        "label",
+        "unit",
+        "theme",
+        "better",
+        "definition",
+        "table",
+        "key",
+        "numerator",
+        "denominator",
+        "scale",
+        "aggregate",
+        "weight",
+        "count",
+        "area",
+        "group",
+        "decimals",
+        "profile",
+        "source",
+        "caveat",
+    }
     unknown = sorted(set(raw) - known)
     if unknown:
         raise CatalogueError(f"{where}: onbekende velden {', '.join(unknown)}.")
@@ -255,7 +272,9 @@ def aggregation_problem(ind: Indicator) -> str | None:
     if agg == "none":
         return None
     if unit in NEVER_AGGREGATED_UNITS:
-        return f"eenheid '{unit}' is een code of score; die tel je niet op en middel je niet (gebruik aggregate = 'none')."
+        return (
+            f"eenheid '{unit}' is een code of score; die tel je niet op en middel je niet (gebruik aggregate = 'none')."
+        )
     if any(w in text for w in MEDIAN_WORDS):
         return "een mediaan van buurten is niet de mediaan van de wijk (gebruik aggregate = 'none')."
     if ind.derived:
@@ -284,9 +303,7 @@ def parse_catalogue(indicators_toml: str, tables_toml: str) -> Catalogue:
         tables = tomllib.loads(tables_toml)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"De catalogus is geen geldige TOML: {exc}") from exc
-    indicators = {
-        ident: indicator_from_mapping(ident, spec) for ident, spec in raw.get("indicators", {}).items()
-    }
+    indicators = {ident: indicator_from_mapping(ident, spec) for ident, spec in raw.get("indicators", {}).items()}
     years = {
         int(y): TableYear(int(y), str(t["id"]), str(t.get("region_key", "")), bool(t.get("v4_only")))
         for y, t in tables["kwb"]["years"].items()
@@ -374,7 +391,9 @@ def _find(stems: Sequence[str], keys: Sequence[KeyInfo], group: Sequence[str]) -
     return None
 
 
-def match_year(catalogue: Catalogue | Iterable[Indicator], keys: Sequence[KeyInfo], table: str = "kwb") -> dict[str, Match]:
+def match_year(
+    catalogue: Catalogue | Iterable[Indicator], keys: Sequence[KeyInfo], table: str = "kwb"
+) -> dict[str, Match]:
     """Match every catalogue indicator of `table` against one year's columns.
 
     Returns only the indicators that match completely (a derived share needs both its parts; a

@@ -123,9 +123,15 @@ def run(args: argparse.Namespace) -> int:
             if args.column:
                 columns = replace(columns, values=list(args.column))
         analysis = check_table(
-            table, store, columns=columns, year=args.year, scope=[g.upper() for g in args.gemeente] or None,
-            privacy_threshold=args.privacy_threshold, replace=args.replace, data=data,
-        )  # fmt: skip
+            table,
+            store,
+            columns=columns,
+            year=args.year,
+            scope=[g.upper() for g in args.gemeente] or None,
+            privacy_threshold=args.privacy_threshold,
+            replace=args.replace,
+            data=data,
+        )
     except SourceError as exc:
         print(f"Fout: {exc}", file=sys.stderr)
         return EXIT_NOTHING
@@ -166,9 +172,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     try:
         upload = import_analysis(
-            store, analysis, data, metas, partial=args.partial, hide_small=not args.show_small, replace=args.replace,
-            inwoners=inhabitants(store), options=options_of(analysis, None, args.year),
-        )  # fmt: skip
+            store,
+            analysis,
+            data,
+            metas,
+            partial=args.partial,
+            hide_small=not args.show_small,
+            replace=args.replace,
+            inwoners=inhabitants(store),
+            options=options_of(analysis, None, args.year),
+        )
     except SourceError as exc:
         print(f"Fout: {exc}", file=sys.stderr)
         return EXIT_NOTHING

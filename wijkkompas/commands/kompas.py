@@ -15,9 +15,10 @@ from wijkkompas.kompas.definitions import REFERENCES
 
 def register(subparsers) -> None:
     s = subparsers.add_parser(
-        "kompas", help="het kompas (klasse en trend per wijk en thema) als CSV, Excel of PDF",
+        "kompas",
+        help="het kompas (klasse en trend per wijk en thema) als CSV, Excel of PDF",
         description="Per wijk of buurt en thema: urgent / aandacht / rond het gemiddelde / gunstig, met trend.",
-    )  # fmt: skip
+    )
     s.add_argument("--gemeente", action="append", required=True, help="gemeentecode, bijv. GM0164 (herhaalbaar)")
     s.add_argument("--year", type=int, required=True, help="jaar van de cijfers, bijv. 2024")
     s.add_argument("--level", choices=["wijk", "buurt"], default="wijk")
@@ -66,8 +67,10 @@ def run_kompas(args) -> int:
         data = to_csv_bytes(view.frame())
     atomic_write_bytes(out, data)
     summary = view.theme_summary()
-    print(f"Kompas {', '.join(view.gemeenten)} {view.year} ({args.level}): {len(view.regions)} gebieden, "
-          f"{int(view.urgent_count().sum())} urgente cellen; geschreven naar {out}")  # fmt: skip
+    print(
+        f"Kompas {', '.join(view.gemeenten)} {view.year} ({args.level}): {len(view.regions)} gebieden, "
+        f"{int(view.urgent_count().sum())} urgente cellen; geschreven naar {out}"
+    )
     for row in summary.itertuples():
         if row.with_band == 0:
             print(f"Thema '{row.label}': onvoldoende gegevens in {view.year}.")
@@ -84,8 +87,9 @@ def run_signalen(args) -> int:
 
     store = Store(args.data_dir)
     levels = ("wijk", "buurt") if args.level == "beide" else (args.level,)
-    found, _covered, uncovered = signalen_from_store(store, _gemeenten(args), args.van, args.tot, levels,
-                                                     reference=args.reference, report=True)  # fmt: skip
+    found, _covered, uncovered = signalen_from_store(
+        store, _gemeenten(args), args.van, args.tot, levels, reference=args.reference, report=True
+    )
     print(f"{len(found)} signalen tussen {args.van} en {args.tot}.")
     if uncovered:
         print(f"Niet te vergelijken (geen cijfers in beide jaren): {', '.join(uncovered)}.")

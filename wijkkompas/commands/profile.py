@@ -76,8 +76,10 @@ def run(args) -> int:
     started = time.perf_counter()
     profile, data = export_profile(store, args.regio, args.year, fmt, strict_year=True)
     atomic_write_bytes(out, data)
-    print(f"Wijkprofiel {profile.header.name} ({profile.header.code}, {profile.header.year}) geschreven naar {out} "
-          f"({len(data) // 1024} kB, {time.perf_counter() - started:.1f} s).")  # fmt: skip
+    print(
+        f"Wijkprofiel {profile.header.name} ({profile.header.code}, {profile.header.year}) geschreven naar {out} "
+        f"({len(data) // 1024} kB, {time.perf_counter() - started:.1f} s)."
+    )
     return 0
 
 

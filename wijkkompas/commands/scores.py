@@ -33,13 +33,16 @@ def register(subparsers) -> None:
     s.add_argument("--year", type=int, required=True, help="jaar van de cijfers, bijv. 2024")
     s.add_argument("--level", choices=["buurt", "wijk"], required=True)
     s.add_argument("--score", default="leefbaarheid", help="leefbaarheid (standaard) of veerkracht")
-    s.add_argument("--definition", help="een eigen scoredefinitie: de naam van een op de pagina Scores bewaarde, of een TOML-bestand",
+    s.add_argument(
+        "--definition",
+        help="een eigen scoredefinitie: de naam van een op de pagina Scores bewaarde, of een TOML-bestand",
     )
     s.add_argument("--method", choices=["z", "percentiel"], help="normalisatie (standaard: uit de definitie)")
     s.add_argument(
-        "--reference", choices=["gemeente", "selectie", "alles"],
+        "--reference",
+        choices=["gemeente", "selectie", "alles"],
         help="100 = gemiddelde van de eigen gemeente, de gekozen gemeenten samen, of alle geladen gemeenten",
-    )  # fmt: skip
+    )
     s.add_argument("--out", required=True, help="het CSV-bestand om te schrijven")
     s.set_defaults(func=run)
 

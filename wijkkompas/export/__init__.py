@@ -36,9 +36,13 @@ def render_assets(
             wijken_geo if wijken_geo is not None else empty,
         )
     return Rendered(
-        charts=charts, map_svg=map_svg, map_year=map_year if map_svg else None, scores=tuple(scores),
-        chart_alts=chart_alts, notes=tuple(notes),
-    )  # fmt: skip
+        charts=charts,
+        map_svg=map_svg,
+        map_year=map_year if map_svg else None,
+        scores=tuple(scores),
+        chart_alts=chart_alts,
+        notes=tuple(notes),
+    )
 
 
 def profile_html(profile: Profile, rendered: Rendered | None = None) -> str:
@@ -66,8 +70,9 @@ def store_assets(store, profile: Profile, scores=()) -> Rendered:
     return render_assets(profile, buurten, wijken, map_year, scores=scores, notes=notes)
 
 
-def export_profile(store, code: str, year: int | None = None, fmt: str = "pdf", *, strict_year: bool = True,
-                   scores=None) -> tuple[Profile, bytes]:  # fmt: skip
+def export_profile(
+    store, code: str, year: int | None = None, fmt: str = "pdf", *, strict_year: bool = True, scores=None
+) -> tuple[Profile, bytes]:
     """(profile, file bytes) for one wijk or buurt. Raises SourceError (Dutch) for bad codes or years."""
     profile = load_profile(store, code, year, strict_year=strict_year)
     if scores is None:

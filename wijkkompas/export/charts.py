@@ -73,21 +73,45 @@ def trend_chart(trend: Trend, years: list[int] | None = None, *, width: int = 15
     shown_years = sorted(set(years or []) | {int(y) for y in pts["year"]} | {y for y, _ in trend.breaks})
     pad = max(0.5, (max(shown_years) - min(shown_years)) * 0.12)  # room between the y axis and the first point
     data = [
-        {"jaar": int(y), "value": float(v), "role": r, "series": str(name), "line": f"{r}-{int(seg)}",
-         "label": format_value(float(v), ind)}
-        for y, v, r, name, seg in zip(pts["year"], pts["value"], pts["role"], pts["series"], pts["segment"], strict=True)
-    ]  # fmt: skip
+        {
+            "jaar": int(y),
+            "value": float(v),
+            "role": r,
+            "series": str(name),
+            "line": f"{r}-{int(seg)}",
+            "label": format_value(float(v), ind),
+        }
+        for y, v, r, name, seg in zip(
+            pts["year"], pts["value"], pts["role"], pts["series"], pts["segment"], strict=True
+        )
+    ]
     x = {
-        "field": "jaar", "type": "quantitative", "title": None,
+        "field": "jaar",
+        "type": "quantitative",
+        "title": None,
         "scale": {"domain": [min(shown_years) - pad, max(shown_years) + pad], "nice": False, "zero": False},
-        "axis": {"values": shown_years, "format": "d", "labelAngle": 0, "grid": False, "labelFontSize": 9, "ticks": False},
-    }  # fmt: skip
+        "axis": {
+            "values": shown_years,
+            "format": "d",
+            "labelAngle": 0,
+            "grid": False,
+            "labelFontSize": 9,
+            "ticks": False,
+        },
+    }
     y = {
-        "field": "value", "type": "quantitative", "title": None, "scale": {"zero": False, "nice": True},
+        "field": "value",
+        "type": "quantitative",
+        "title": None,
+        "scale": {"zero": False, "nice": True},
         "axis": {"labelExpr": _dutch_axis(ind.decimals), "tickCount": 3, "labelFontSize": 9, "gridColor": "#e6e6e6"},
-    }  # fmt: skip
-    colour = {"field": "role", "type": "nominal", "legend": None,
-              "scale": {"domain": ROLES, "range": [ROLE_COLOURS[r] for r in ROLES]}}  # fmt: skip
+    }
+    colour = {
+        "field": "role",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": ROLES, "range": [ROLE_COLOURS[r] for r in ROLES]},
+    }
     dash = {
         "field": "role",
         "type": "nominal",
@@ -100,24 +124,53 @@ def trend_chart(trend: Trend, years: list[int] | None = None, *, width: int = 15
         {"field": "label", "type": "nominal", "title": ind.label},
     ]
     layers = [
-        {"data": {"values": data}, "mark": {"type": "line", "strokeWidth": 2},
-         "encoding": {"x": x, "y": y, "color": colour, "detail": {"field": "line", "type": "nominal"}, "strokeDash": dash}},
-        {"data": {"values": data}, "mark": {"type": "point", "filled": True, "size": 28, "opacity": 1},
-         "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip}},
-    ]  # fmt: skip
+        {
+            "data": {"values": data},
+            "mark": {"type": "line", "strokeWidth": 2},
+            "encoding": {
+                "x": x,
+                "y": y,
+                "color": colour,
+                "detail": {"field": "line", "type": "nominal"},
+                "strokeDash": dash,
+            },
+        },
+        {
+            "data": {"values": data},
+            "mark": {"type": "point", "filled": True, "size": 28, "opacity": 1},
+            "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip},
+        },
+    ]
     if trend.breaks:
         br = [{"jaar": int(yr), "reden": r} for yr, r in trend.breaks]
         layers.append(
-            {"data": {"values": br}, "mark": {"type": "rule", "color": BREAK_COLOUR, "strokeDash": [3, 2], "strokeWidth": 1.2},
-             "encoding": {"x": {"field": "jaar", "type": "quantitative"},
-                          "tooltip": [{"field": "jaar", "type": "quantitative", "title": "Breuk in", "format": "d"},
-                                      {"field": "reden", "type": "nominal", "title": "Waarom"}]}}
-        )  # fmt: skip
+            {
+                "data": {"values": br},
+                "mark": {"type": "rule", "color": BREAK_COLOUR, "strokeDash": [3, 2], "strokeWidth": 1.2},
+                "encoding": {
+                    "x": {"field": "jaar", "type": "quantitative"},
+                    "tooltip": [
+                        {"field": "jaar", "type": "quantitative", "title": "Breuk in", "format": "d"},
+                        {"field": "reden", "type": "nominal", "title": "Waarom"},
+                    ],
+                },
+            }
+        )
         layers.append(
-            {"data": {"values": br}, "mark": {"type": "text", "text": "breuk", "color": BREAK_COLOUR, "fontSize": 8, "dy": -4,
-                                              "baseline": "bottom", "align": "center"},
-             "encoding": {"x": {"field": "jaar", "type": "quantitative"}, "y": {"value": 0}}}
-        )  # fmt: skip
+            {
+                "data": {"values": br},
+                "mark": {
+                    "type": "text",
+                    "text": "breuk",
+                    "color": BREAK_COLOUR,
+                    "fontSize": 8,
+                    "dy": -4,
+                    "baseline": "bottom",
+                    "align": "center",
+                },
+                "encoding": {"x": {"field": "jaar", "type": "quantitative"}, "y": {"value": 0}},
+            }
+        )
     unit = "" if ind.unit in ("aantal", "code") else ind.unit
     lines = textwrap.wrap(ind.label, 28)[:2]
     # Always three lines of heading (title + unit), so the plots of a row line up.

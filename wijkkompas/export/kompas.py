@@ -20,8 +20,20 @@ COLOURS = {
     "gunstig": ("#92c5de", "#1a1a1a"),
     "": ("#e8e8e8", "#555555"),
 }
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december"]  # fmt: skip
+MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 CSS = """
 @page { size: A4 landscape; margin: 10mm 10mm 12mm 10mm;
@@ -81,14 +93,20 @@ def kompas_html(view: KompasView, gemeente_names: Mapping[str, str] | None = Non
     b = view.definition.bands
     legend = "".join(
         f'<span class="sw" style="background:{COLOURS[k][0]};color:{COLOURS[k][1]}">{esc(lbl)}</span>'
-        for k, lbl in (("urgent", f"urgent (≤ {nl_number(b.urgent, 1)})"),
-                       ("aandacht", f"aandacht (≤ {nl_number(b.aandacht, 1)})"),
-                       ("rond het gemiddelde", "rond het gemiddelde"), ("gunstig", f"gunstig (≥ {nl_number(b.gunstig, 1)})"),
-                       ("", "– onvoldoende gegevens"))
-    )  # fmt: skip
-    prev = (f"Pijlen: ↑ beter, ↓ slechter, → gelijk ten opzichte van {view.previous_year}; ⇆ breuk in de reeks "
-            "(andere indeling), geen pijl: niet te vergelijken." if view.previous_year
-            else "Geen eerder jaar geladen: geen pijlen.")  # fmt: skip
+        for k, lbl in (
+            ("urgent", f"urgent (≤ {nl_number(b.urgent, 1)})"),
+            ("aandacht", f"aandacht (≤ {nl_number(b.aandacht, 1)})"),
+            ("rond het gemiddelde", "rond het gemiddelde"),
+            ("gunstig", f"gunstig (≥ {nl_number(b.gunstig, 1)})"),
+            ("", "– onvoldoende gegevens"),
+        )
+    )
+    prev = (
+        f"Pijlen: ↑ beter, ↓ slechter, → gelijk ten opzichte van {view.previous_year}; ⇆ breuk in de reeks "
+        "(andere indeling), geen pijl: niet te vergelijken."
+        if view.previous_year
+        else "Geen eerder jaar geladen: geen pijlen."
+    )
     sources = ", ".join(dict.fromkeys(source_label(s) for _y, s in view.sources)) or "geen"
     empty = [t.short for j, t in enumerate(view.themes) if not (view.band[:, j] != "").any()]
     empty_text = f" Onvoldoende gegevens voor: {esc(', '.join(empty))}." if empty else ""

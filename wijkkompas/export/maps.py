@@ -72,12 +72,31 @@ def _frame_north_and_scale(ax, x0: float, x1: float, y0: float, y1: float) -> No
     ax.plot([bx, bx + deg], [by, by], color="#111", linewidth=1.6, solid_capstyle="butt", path_effects=halo)
     for x in (bx, bx + deg):
         ax.plot([x, x], [by - tick, by + tick], color="#111", linewidth=1, path_effects=halo)
-    ax.text(bx + deg / 2, by + tick * 1.6, scale_label(length), ha="center", va="bottom", fontsize=6, color="#111",
-            path_effects=halo, gid=f"schaalbalk-{length}m")  # fmt: skip
+    ax.text(
+        bx + deg / 2,
+        by + tick * 1.6,
+        scale_label(length),
+        ha="center",
+        va="bottom",
+        fontsize=6,
+        color="#111",
+        path_effects=halo,
+        gid=f"schaalbalk-{length}m",
+    )
     nx, ny = x1 - (x1 - x0) * 0.06, y1 - (y1 - y0) * 0.14
-    ax.annotate("N", xy=(nx, y1 - (y1 - y0) * 0.03), xytext=(nx, ny), ha="center", va="top", fontsize=7,
-                fontweight="bold", color="#111", arrowprops={"arrowstyle": "-|>", "color": "#111", "lw": 1},
-                path_effects=halo, gid="noordpijl")  # fmt: skip
+    ax.annotate(
+        "N",
+        xy=(nx, y1 - (y1 - y0) * 0.03),
+        xytext=(nx, ny),
+        ha="center",
+        va="top",
+        fontsize=7,
+        fontweight="bold",
+        color="#111",
+        arrowprops={"arrowstyle": "-|>", "color": "#111", "lw": 1},
+        path_effects=halo,
+        gid="noordpijl",
+    )
 
 
 def _wijk_of(code: str) -> str:
@@ -124,8 +143,15 @@ def region_map_svg(
                     continue
                 p = geom.representative_point()
                 label = "\n".join(textwrap.wrap(str(name), 14)[:3])
-                ax.annotate(label, (p.x, p.y), ha="center", va="center", fontsize=5.5 if small else 6.5, color="#111",
-                            path_effects=[pe.withStroke(linewidth=2.2, foreground="white")])  # fmt: skip
+                ax.annotate(
+                    label,
+                    (p.x, p.y),
+                    ha="center",
+                    va="center",
+                    fontsize=5.5 if small else 6.5,
+                    color="#111",
+                    path_effects=[pe.withStroke(linewidth=2.2, foreground="white")],
+                )
         if not wijk.empty:
             wijk.boundary.plot(ax=ax, color=WIJK_EDGE, linewidth=1.8)
         ax.set_xlim(minx - pad, maxx + pad)
@@ -133,8 +159,13 @@ def region_map_svg(
         _frame_north_and_scale(ax, minx - pad, maxx + pad, miny - pad, maxy + pad)
         fig.subplots_adjust(0, 0, 1, 1)
         buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
-                    bbox_inches="tight", pad_inches=0.02)  # fmt: skip
+        fig.savefig(
+            buf,
+            format="svg",
+            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+            bbox_inches="tight",
+            pad_inches=0.02,
+        )
     svg = buf.getvalue()
     # Only the <svg> element: no XML prolog, DOCTYPE or metadata (they carry URLs of w3.org/purl.org).
     svg = svg[svg.find("<svg") :]

@@ -95,8 +95,9 @@ def score_blocks_from_values(
         missing = table[~table["counts"] & (table["set_weight"] > 0)]
         themes = "; ".join(
             f"{result.definition.theme(t).short_label} {nl_number(result.theme_index[r, j], 1)}"
-            for j, t in enumerate(result.theme_ids) if math.isfinite(result.theme_index[r, j])
-        )  # fmt: skip
+            for j, t in enumerate(result.theme_ids)
+            if math.isfinite(result.theme_index[r, j])
+        )
         explain = f"{band(total).capitalize()}. {reference} De bijdragen tellen op tot score − 100."
         if themes:
             explain += f" Thema's: {themes}."

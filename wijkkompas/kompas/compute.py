@@ -164,8 +164,9 @@ def previous_year(values: pd.DataFrame, year: int, level: str) -> int | None:
     return earlier[-1] if earlier else None
 
 
-def comparable(regions: pd.DataFrame, codes: np.ndarray, level: str, y0: int, y1: int,
-               loaded: Sequence[int]) -> np.ndarray:  # fmt: skip
+def comparable(
+    regions: pd.DataFrame, codes: np.ndarray, level: str, y0: int, y1: int, loaded: Sequence[int]
+) -> np.ndarray:
     """Per code: True when it exists with the same parent (gemeente, and wijk for a buurt) in every loaded year
     from y0 to y1. False = a series break (new code, re-assigned, or gone in between)."""
     span = [y for y in loaded if y0 <= y <= y1]
@@ -259,12 +260,14 @@ def compute_kompas(
         gm_of[missing_gm] = ["GM" + str(c)[2:6] for c in codes[missing_gm]]
     name_of = names.reindex(codes).to_numpy(dtype=object)
     name_of = np.where(pd.isna(name_of), codes, name_of)
-    reg = pd.DataFrame({
-        "region_code": codes,
-        "region_name": name_of,
-        "gemeente_code": gm_of,
-        "wijk_code": region_rows.set_index("region_code")["wijk_code"].reindex(codes).to_numpy(dtype=object),
-    })  # fmt: skip
+    reg = pd.DataFrame(
+        {
+            "region_code": codes,
+            "region_name": name_of,
+            "gemeente_code": gm_of,
+            "wijk_code": region_rows.set_index("region_code")["wijk_code"].reindex(codes).to_numpy(dtype=object),
+        }
+    )
     excluded = np.isfinite(inwoners) & (inwoners < d.min_inwoners) if d.min_inwoners else np.zeros(n, bool)
     reg["inwoners"] = inwoners
     reg["excluded"] = excluded
@@ -358,24 +361,55 @@ def compute_kompas(
             sc = np.clip(change[:, cols] * signs, -d.clip, d.clip)
             tv, both = _weighted(sc, weights)
             tok = (both >= need) & np.isfinite(tv)
-            code = np.where(tv >= d.trend_threshold, TREND_BETTER,
-                            np.where(tv <= -d.trend_threshold, TREND_WORSE, TREND_SAME))  # fmt: skip
+            code = np.where(
+                tv >= d.trend_threshold, TREND_BETTER, np.where(tv <= -d.trend_threshold, TREND_WORSE, TREND_SAME)
+            )
             trend_code[:, t] = np.where(tok, code, np.where(~same & ~excluded, TREND_BREAK, TREND_THIN))
             trend_value[:, t] = np.where(tok, tv, np.nan)
 
     src = pd.unique(values.loc[in_ids & (yr == year) & gm, "source_table"].dropna())
     sources = tuple((year, str(s)) for s in sorted({str(x) for x in src} - {""}))
     return KompasView(
-        definition=d, themes=themes, gemeenten=gemeenten, year=int(year), level=level, reference=reference,
-        previous_year=y0, regions=reg, deviation=deviation, band=band, reason=reason, n_used=n_used,
-        n_available=n_available, n_defined=n_defined, trend=trend_code, trend_value=trend_value, column_keys=keys,
-        value=value, reference_value=ref, reference_kind=ref_kind, spread=np.where(spread_ok, std, np.nan),
-        z_raw=z, status=status, source_table=table, source_key=skey, previous=prev, labels=labels, sources=sources,
-    )  # fmt: skip
+        definition=d,
+        themes=themes,
+        gemeenten=gemeenten,
+        year=int(year),
+        level=level,
+        reference=reference,
+        previous_year=y0,
+        regions=reg,
+        deviation=deviation,
+        band=band,
+        reason=reason,
+        n_used=n_used,
+        n_available=n_available,
+        n_defined=n_defined,
+        trend=trend_code,
+        trend_value=trend_value,
+        column_keys=keys,
+        value=value,
+        reference_value=ref,
+        reference_kind=ref_kind,
+        spread=np.where(spread_ok, std, np.nan),
+        z_raw=z,
+        status=status,
+        source_table=table,
+        source_key=skey,
+        previous=prev,
+        labels=labels,
+        sources=sources,
+    )
 
 
-def kompas_from_store(store, gemeenten: Sequence[str], year: int, level: str = "wijk", *, reference: str | None = None,
-                      catalogue: Catalogue | None = None) -> KompasView:  # fmt: skip
+def kompas_from_store(
+    store,
+    gemeenten: Sequence[str],
+    year: int,
+    level: str = "wijk",
+    *,
+    reference: str | None = None,
+    catalogue: Catalogue | None = None,
+) -> KompasView:
     """Read what the kompas needs from a (pinned) store and compute it: the CLI and the exports."""
     from wijkkompas.exporting import indicator_catalogue
 

@@ -162,8 +162,9 @@ class KompasDefinition:
             seen: dict[str, KompasIndicator] = {}
             for ki in inds:
                 seen.setdefault(ki.id, ki)
-            out.append(KompasTheme(spec.id, spec.label, spec.short, spec.description, tuple(seen.values()),
-                                   spec.origin_text))  # fmt: skip
+            out.append(
+                KompasTheme(spec.id, spec.label, spec.short, spec.description, tuple(seen.values()), spec.origin_text)
+            )
         return tuple(out)
 
 
@@ -206,8 +207,21 @@ def parse_definition(text: str, *, source: str = "kompas.toml", catalogue: Catal
     if not isinstance(top, Mapping):
         raise SourceError(f"{source}: de tabel [kompas] ontbreekt.")
     where = f"{source}: [kompas]"
-    _unknown(top, {"reference", "min_indicators", "min_share", "min_inwoners", "clip", "trend_threshold", "bands",
-                   "signalen", "themes"}, where)  # fmt: skip
+    _unknown(
+        top,
+        {
+            "reference",
+            "min_indicators",
+            "min_share",
+            "min_inwoners",
+            "clip",
+            "trend_threshold",
+            "bands",
+            "signalen",
+            "themes",
+        },
+        where,
+    )
     reference = top.get("reference", "gemeente")
     if reference not in REFERENCES:
         raise SourceError(f"{where}: reference '{reference}' bestaat niet. Kies uit: {', '.join(REFERENCES)}.")
@@ -235,8 +249,9 @@ def parse_definition(text: str, *, source: str = "kompas.toml", catalogue: Catal
     min_worse = s.get("min_worse", 3)
     if isinstance(min_worse, bool) or not isinstance(min_worse, int) or min_worse < 1:
         raise SourceError(f"{where} → signalen: min_worse moet een heel getal van 1 of meer zijn.")
-    signalen = SignalRules(min_worse, _number(s, "factor", f"{where} → signalen", 1.0, lo=0, hi=100),
-                           bool(s.get("into_urgent", True)))  # fmt: skip
+    signalen = SignalRules(
+        min_worse, _number(s, "factor", f"{where} → signalen", 1.0, lo=0, hi=100), bool(s.get("into_urgent", True))
+    )
 
     scores = default_definitions()
     themes_raw = top.get("themes", [])
@@ -247,8 +262,11 @@ def parse_definition(text: str, *, source: str = "kompas.toml", catalogue: Catal
         tw = f"{source}: thema {n}"
         if not isinstance(t, Mapping):
             raise SourceError(f"{tw}: een thema moet een tabel zijn.")
-        _unknown(t, {"id", "label", "short", "description", "score", "score_theme", "catalogue_theme", "exclude",
-                     "indicators"}, tw)  # fmt: skip
+        _unknown(
+            t,
+            {"id", "label", "short", "description", "score", "score_theme", "catalogue_theme", "exclude", "indicators"},
+            tw,
+        )
         ident = _text(t, "id", tw)
         tw = f"{source}: thema '{ident}'"
         if any(x.id == ident for x in themes):
@@ -288,9 +306,19 @@ def parse_definition(text: str, *, source: str = "kompas.toml", catalogue: Catal
         if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
             raise SourceError(f"{tw}: 'exclude' moet een lijst met cijfernamen zijn.")
         label = _text(t, "label", tw)
-        themes.append(ThemeSpec(ident, label, _text(t, "short", tw, required=False) or label,
-                                _text(t, "description", tw, required=False), score, score_theme, cat_theme,
-                                tuple(exclude), tuple(extra)))  # fmt: skip
+        themes.append(
+            ThemeSpec(
+                ident,
+                label,
+                _text(t, "short", tw, required=False) or label,
+                _text(t, "description", tw, required=False),
+                score,
+                score_theme,
+                cat_theme,
+                tuple(exclude),
+                tuple(extra),
+            )
+        )
     return KompasDefinition(
         themes=tuple(themes),
         reference=reference,

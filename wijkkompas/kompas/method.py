@@ -44,14 +44,23 @@ def theme_table(catalogue: Catalogue, d: KompasDefinition | None = None) -> pd.D
         for i in t.indicators:
             ind = catalogue.get(i.id)
             label = ind.label if ind else i.id
-            rows.append({
-                "Thema": t.label,
-                "Cijfer": label + (f" (per {nl_number(i.per_inwoners)} inwoners)" if i.per_inwoners else ""),
-                "Richting": "hoger is beter" if i.direction == "higher_is_better" else "lager is beter",
-                "Gewicht": nl_number(i.weight, 2),
-                "Herkomst": t.origin,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "Thema": t.label,
+                    "Cijfer": label + (f" (per {nl_number(i.per_inwoners)} inwoners)" if i.per_inwoners else ""),
+                    "Richting": "hoger is beter" if i.direction == "higher_is_better" else "lager is beter",
+                    "Gewicht": nl_number(i.weight, 2),
+                    "Herkomst": t.origin,
+                }
+            )
         if not t.indicators:
-            rows.append({"Thema": t.label, "Cijfer": "(nog geen cijfers met een richting)", "Richting": "",
-                         "Gewicht": "", "Herkomst": t.origin})  # fmt: skip
+            rows.append(
+                {
+                    "Thema": t.label,
+                    "Cijfer": "(nog geen cijfers met een richting)",
+                    "Richting": "",
+                    "Gewicht": "",
+                    "Herkomst": t.origin,
+                }
+            )
     return pd.DataFrame.from_records(rows)

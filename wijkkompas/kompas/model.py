@@ -217,7 +217,15 @@ class KompasView:
                 u = self.column_keys.index((ind.id, ind.per_inwoners))
                 if not np.isfinite(self.value[:, u]).any():
                     missing.append(self.labels.get((ind.id, ind.per_inwoners), ind.id))
-            rows.append({"theme": theme.id, "label": theme.label, "defined": int(self.n_defined[t]),
-                         "available": int(self.n_available[t]), "with_band": int((self.band[:, t] != "").sum()),
-                         **counts, "missing": missing})  # fmt: skip
+            rows.append(
+                {
+                    "theme": theme.id,
+                    "label": theme.label,
+                    "defined": int(self.n_defined[t]),
+                    "available": int(self.n_available[t]),
+                    "with_band": int((self.band[:, t] != "").sum()),
+                    **counts,
+                    "missing": missing,
+                }
+            )
         return pd.DataFrame.from_records(rows)

@@ -83,8 +83,9 @@ def signalen(
     definition: KompasDefinition | None = None,
 ) -> list[Signal]:
     """Every signal for the chosen gemeenten between `van` and `tot`, sorted (most worse indicators first)."""
-    return signalen_report(values, regions, catalogue, gemeenten, van, tot, levels, reference=reference,
-                           definition=definition)[0]  # fmt: skip
+    return signalen_report(
+        values, regions, catalogue, gemeenten, van, tot, levels, reference=reference, definition=definition
+    )[0]
 
 
 def signalen_report(
@@ -115,10 +116,12 @@ def signalen_report(
     for level in levels:
         if not ((values["level"] == level) & (values["year"] == tot)).any():
             continue
-        after = compute_kompas(values, regions, catalogue, gemeenten, tot, level, reference=reference,
-                               definition=d, compare_year=van)  # fmt: skip
-        before = compute_kompas(values, regions, catalogue, gemeenten, van, level, reference=reference,
-                                definition=d, trend=False)  # fmt: skip
+        after = compute_kompas(
+            values, regions, catalogue, gemeenten, tot, level, reference=reference, definition=d, compare_year=van
+        )
+        before = compute_kompas(
+            values, regions, catalogue, gemeenten, van, level, reference=reference, definition=d, trend=False
+        )
         codes = after.regions["region_code"].to_numpy(dtype=object)
         b_row = pd.Index(before.regions["region_code"].to_numpy(dtype=object)).get_indexer(codes)
         x0 = after.previous  # NaN where the region is not comparable (series break)
@@ -126,7 +129,9 @@ def signalen_report(
         delta = x1 - x0
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # an indicator nobody has in both years: NaN, fine
-            usual = np.nanmedian(np.where(np.isfinite(delta), np.abs(delta), np.nan), axis=0) if len(delta) else np.zeros(0)
+            usual = (
+                np.nanmedian(np.where(np.isfinite(delta), np.abs(delta), np.nan), axis=0) if len(delta) else np.zeros(0)
+            )
         usual = np.asarray(usual, dtype=float)
         prev_table = _tables(values, van, level, gemeenten, after)
         for t, theme in enumerate(after.themes):
@@ -148,20 +153,38 @@ def signalen_report(
                 ev = []
                 for j, ind in enumerate(theme.indicators):
                     u = cols[j]
-                    ev.append(SignalEvidence(
-                        indicator=ind.id, label=after.labels[(ind.id, ind.per_inwoners)], direction=ind.direction,
-                        before=float(x0[r, u]), after=float(x1[r, u]), change=float(delta[r, u]),
-                        usual=float(usual[u]), worse=bool(worse[r, j]),
-                        source_before=str(prev_table[r, u] or ""), source_after=str(after.source_table[r, u] or ""),
-                    ))  # fmt: skip
+                    ev.append(
+                        SignalEvidence(
+                            indicator=ind.id,
+                            label=after.labels[(ind.id, ind.per_inwoners)],
+                            direction=ind.direction,
+                            before=float(x0[r, u]),
+                            after=float(x1[r, u]),
+                            change=float(delta[r, u]),
+                            usual=float(usual[u]),
+                            worse=bool(worse[r, j]),
+                            source_before=str(prev_table[r, u] or ""),
+                            source_after=str(after.source_table[r, u] or ""),
+                        )
+                    )
                 kinds = tuple(k for k, on in ((KIND_WORSE, hit_worse[r]), (KIND_URGENT, into[r])) if on)
-                out.append(Signal(
-                    region_code=str(codes[r]), region_name=str(after.regions["region_name"].iloc[r]),
-                    gemeente_code=str(after.regions["gemeente_code"].iloc[r]), level=level, theme=theme.id,
-                    theme_label=theme.label, kinds=kinds, van=int(van), tot=int(tot),
-                    band_before=str(band_before[r]), band_after=str(band_after[r]), n_worse=int(n_worse[r]),
-                    evidence=tuple(ev),
-                ))  # fmt: skip
+                out.append(
+                    Signal(
+                        region_code=str(codes[r]),
+                        region_name=str(after.regions["region_name"].iloc[r]),
+                        gemeente_code=str(after.regions["gemeente_code"].iloc[r]),
+                        level=level,
+                        theme=theme.id,
+                        theme_label=theme.label,
+                        kinds=kinds,
+                        van=int(van),
+                        tot=int(tot),
+                        band_before=str(band_before[r]),
+                        band_after=str(band_after[r]),
+                        n_worse=int(n_worse[r]),
+                        evidence=tuple(ev),
+                    )
+                )
     out.sort(key=lambda s: (-s.n_worse, -len(s.kinds), s.level != "wijk", s.region_code, s.theme))
     for spec in d.themes:
         if spec.id not in covered:
@@ -174,8 +197,12 @@ def _tables(values: pd.DataFrame, year: int, level: str, gemeenten: Sequence[str
     from wijkkompas.kompas.compute import _Matrix
 
     ids = list(dict.fromkeys([i for i, _p in view.column_keys] + ["inwoners"]))
-    rows = values[(values["year"] == year) & (values["level"] == level) & values["gemeente_code"].isin(list(gemeenten))
-                  & values["indicator"].isin(ids)]  # fmt: skip
+    rows = values[
+        (values["year"] == year)
+        & (values["level"] == level)
+        & values["gemeente_code"].isin(list(gemeenten))
+        & values["indicator"].isin(ids)
+    ]
     m = _Matrix(rows, ids, view.regions["region_code"].to_numpy(dtype=object))
     _v, _s, table, _k, _i = m.keyed(view.column_keys, ids)
     return table
@@ -186,23 +213,68 @@ def signal_frame(found: Sequence[Signal]) -> pd.DataFrame:
     rows = []
     for s in found:
         for e in s.evidence:
-            rows.append({
-                "region_code": s.region_code, "region_name": s.region_name, "gemeente_code": s.gemeente_code,
-                "level": s.level, "theme": s.theme, "signal": " + ".join(s.kinds), "van": s.van, "tot": s.tot,
-                "band_van": s.band_before, "band_tot": s.band_after, "indicator": e.indicator, "label": e.label,
-                "direction": e.direction, "value_van": e.before, "value_tot": e.after, "change": e.change,
-                "usual_change": e.usual, "counted_worse": e.worse, "source_van": e.source_before,
-                "source_tot": e.source_after,
-            })  # fmt: skip
-    return pd.DataFrame.from_records(rows, columns=[
-        "region_code", "region_name", "gemeente_code", "level", "theme", "signal", "van", "tot", "band_van",
-        "band_tot", "indicator", "label", "direction", "value_van", "value_tot", "change", "usual_change",
-        "counted_worse", "source_van", "source_tot"])  # fmt: skip
+            rows.append(
+                {
+                    "region_code": s.region_code,
+                    "region_name": s.region_name,
+                    "gemeente_code": s.gemeente_code,
+                    "level": s.level,
+                    "theme": s.theme,
+                    "signal": " + ".join(s.kinds),
+                    "van": s.van,
+                    "tot": s.tot,
+                    "band_van": s.band_before,
+                    "band_tot": s.band_after,
+                    "indicator": e.indicator,
+                    "label": e.label,
+                    "direction": e.direction,
+                    "value_van": e.before,
+                    "value_tot": e.after,
+                    "change": e.change,
+                    "usual_change": e.usual,
+                    "counted_worse": e.worse,
+                    "source_van": e.source_before,
+                    "source_tot": e.source_after,
+                }
+            )
+    return pd.DataFrame.from_records(
+        rows,
+        columns=[
+            "region_code",
+            "region_name",
+            "gemeente_code",
+            "level",
+            "theme",
+            "signal",
+            "van",
+            "tot",
+            "band_van",
+            "band_tot",
+            "indicator",
+            "label",
+            "direction",
+            "value_van",
+            "value_tot",
+            "change",
+            "usual_change",
+            "counted_worse",
+            "source_van",
+            "source_tot",
+        ],
+    )
 
 
-def signalen_from_store(store, gemeenten: Sequence[str], van: int, tot: int, levels: Sequence[str] = ("wijk", "buurt"),
-                        *, reference: str | None = None, catalogue: Catalogue | None = None,
-                        report: bool = False):  # fmt: skip
+def signalen_from_store(
+    store,
+    gemeenten: Sequence[str],
+    van: int,
+    tot: int,
+    levels: Sequence[str] = ("wijk", "buurt"),
+    *,
+    reference: str | None = None,
+    catalogue: Catalogue | None = None,
+    report: bool = False,
+):
     """The signals from a (pinned) store; with `report=True` also the themes that could (not) be compared."""
     from wijkkompas.exporting import indicator_catalogue
 

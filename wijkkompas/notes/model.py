@@ -249,11 +249,18 @@ def note_from_json(payload: object, where: str = "De notitie") -> Note:
         raise SourceError(f"{where} is gemaakt met een nieuwere versie van Wijkkompas; werk Wijkkompas bij.")
     try:
         return make_note(
-            payload.get("region_code"), payload.get("region_name"), payload.get("date"), payload.get("text"),
-            payload.get("source"), payload.get("author_role"), payload.get("theme") or "",
-            note_id=str(payload.get("id") or ""), created=str(payload.get("created") or ""),
-            updated=str(payload.get("updated") or ""), today=date.max,
-        )  # fmt: skip
+            payload.get("region_code"),
+            payload.get("region_name"),
+            payload.get("date"),
+            payload.get("text"),
+            payload.get("source"),
+            payload.get("author_role"),
+            payload.get("theme") or "",
+            note_id=str(payload.get("id") or ""),
+            created=str(payload.get("created") or ""),
+            updated=str(payload.get("updated") or ""),
+            today=date.max,
+        )
     except SourceError as exc:
         raise SourceError(f"{where}: {exc}") from exc
 

@@ -25,8 +25,19 @@ from wijkkompas.store import Snapshot, Store
 from wijkkompas.store.files import json_bytes
 
 FOLDER = "notities"
-CSV_COLUMNS = ["datum", "wijk_of_buurt", "code", "gemeente", "thema", "bron", "rol", "notitie", "aangemaakt",
-               "gewijzigd", "id"]  # fmt: skip
+CSV_COLUMNS = [
+    "datum",
+    "wijk_of_buurt",
+    "code",
+    "gemeente",
+    "thema",
+    "bron",
+    "rol",
+    "notitie",
+    "aangemaakt",
+    "gewijzigd",
+    "id",
+]
 # Cells a spreadsheet would run as a formula: '=HYPERLINK(...)' typed in a note stays text in Excel.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

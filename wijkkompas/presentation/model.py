@@ -24,8 +24,14 @@ from wijkkompas.store import Snapshot, Store
 FORMAT = "wijkkompas-presentatie"
 FORMAT_VERSION = 1
 FOLDER = "presentaties"
-KINDS = {"kaart": "Kaart", "profiel": "Wijkprofiel", "vergelijking": "Vergelijking", "trend": "Trend",
-         "notities": "Verhalen", "kompas": "Kompas"}  # notities: what people said about one wijk or buurt (no figures)
+KINDS = {
+    "kaart": "Kaart",
+    "profiel": "Wijkprofiel",
+    "vergelijking": "Vergelijking",
+    "trend": "Trend",
+    "notities": "Verhalen",
+    "kompas": "Kompas",
+}  # notities: what people said about one wijk or buurt (no figures)
 LEVELS = ("buurt", "wijk")
 MAX_SLIDES = 40
 MAX_NAME = 60
@@ -274,8 +280,19 @@ def make_slide(
         if not indicator:
             raise SourceError(f"{where}: kies het cijfer voor de trend.")
         gemeenten, score, score_naam, indicatoren = (), None, None, ()
-    return Slide(kind, title, message, gemeenten, jaar, niveau if kind in ("kaart", "kompas") else "buurt", indicator, score,
-                 score_naam, regios, indicatoren)  # fmt: skip
+    return Slide(
+        kind,
+        title,
+        message,
+        gemeenten,
+        jaar,
+        niveau if kind in ("kaart", "kompas") else "buurt",
+        indicator,
+        score,
+        score_naam,
+        regios,
+        indicatoren,
+    )
 
 
 def slide_from_json(raw: object, number: int) -> Slide:
@@ -293,12 +310,19 @@ def slide_from_json(raw: object, number: int) -> Slide:
             raise SourceError(f"{where}: de instellingen (params) ontbreken of kloppen niet.")
         regios = params.get("regios", params.get("regio"))
         return make_slide(
-            str(raw.get("kind", "")), raw.get("title"), raw.get("message") or "",
+            str(raw.get("kind", "")),
+            raw.get("title"),
+            raw.get("message") or "",
             gemeenten=_codes(params.get("gemeente", params.get("gemeenten")), where, "gemeente"),
-            jaar=params.get("jaar"), niveau=str(params.get("niveau") or "buurt"),
-            indicator=params.get("indicator"), score=params.get("score"), score_naam=params.get("score_naam"),
-            regios=_codes(regios, where, "regios"), indicatoren=params.get("indicatoren") or (), where=where,
-        )  # fmt: skip
+            jaar=params.get("jaar"),
+            niveau=str(params.get("niveau") or "buurt"),
+            indicator=params.get("indicator"),
+            score=params.get("score"),
+            score_naam=params.get("score_naam"),
+            regios=_codes(regios, where, "regios"),
+            indicatoren=params.get("indicatoren") or (),
+            where=where,
+        )
     except SourceError as exc:
         return Slide(str(raw.get("kind", "onbekend")), title[:MAX_TITLE], problem=str(exc), raw=dict(raw))
 
@@ -540,7 +564,9 @@ def check_slide(slide: Slide, loaded: Loaded) -> str | None:
             if not ind_years:
                 return f"Het cijfer '{label}' ({ind}) is niet geladen voor {', '.join(loaded.name(g) for g in gms)}."
             if slide.kind == "kaart" and year not in ind_years:
-                return f"Het cijfer '{label}' is er niet over {year}; wel over {', '.join(map(str, sorted(ind_years)))}."
+                return (
+                    f"Het cijfer '{label}' is er niet over {year}; wel over {', '.join(map(str, sorted(ind_years)))}."
+                )
     for ind in slide.indicatoren:
         gms = tuple(dict.fromkeys(gemeente_of(c) for c in slide.regios))
         if not any(year in loaded.indicator_years.get((g, ind), frozenset()) for g in gms):

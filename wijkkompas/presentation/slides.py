@@ -362,10 +362,17 @@ def _kaart(data: _Data, slide: Slide, year: int, uid: str) -> tuple[str, str, tu
     kwargs = {"categories": categories, "category_column": "band"} if categories else {"method": "quantiles"}
     gv = values[(values["level"] == "gemeente") & (values["indicator"] == (slide.indicator or ""))]
     model = build_choropleth(
-        joined.frame, value_label=label, unit=unit, better=better, decimals=decimals, k=5, level=level,
+        joined.frame,
+        value_label=label,
+        unit=unit,
+        better=better,
+        decimals=decimals,
+        k=5,
+        level=level,
         gemeente_values=dict(zip(gv["region_code"], gv["value"], strict=True)) if not slide.score else None,
-        gemeente_names=gm_names, **kwargs,
-    )  # fmt: skip
+        gemeente_names=gm_names,
+        **kwargs,
+    )
     table = model.table
     hatched = (table["status"].astype("string").fillna("") == "geheim").to_numpy()
     tips = [
@@ -373,8 +380,17 @@ def _kaart(data: _Data, slide: Slide, year: int, uid: str) -> tuple[str, str, tu
     ]
     outlines, labels = _wijk_labels(data, level, map_year, gms, shapes)
     border = data.geometry(data.map_year("gemeente", map_year) or map_year, "gemeente", gms)
-    svg = map_svg(joined.frame, table["color"].tolist(), hatched, tips, outlines=outlines, border=border, labels=labels,
-                  uid=uid, label=f"Kaart: {label} per {level}, {year}")  # fmt: skip
+    svg = map_svg(
+        joined.frame,
+        table["color"].tolist(),
+        hatched,
+        tips,
+        outlines=outlines,
+        border=border,
+        labels=labels,
+        uid=uid,
+        label=f"Kaart: {label} per {level}, {year}",
+    )
     extra = []
     ind = None if slide.score else data.indicator(slide.indicator or "")
     ranked = table[table["value"].notna()].sort_values("value")
@@ -420,11 +436,14 @@ def _score_values(data: _Data, slide: Slide, here: pd.DataFrame, year: int):
         )
     vals = pd.DataFrame(
         {
-            "region_code": table["region_code"], "region_name": table["region_name"], "gemeente_code": table["gemeente_code"],
-            "value": table["score"].astype(float), "status": np.where(table["score"].notna(), "ok", "niet te berekenen"),
+            "region_code": table["region_code"],
+            "region_name": table["region_name"],
+            "gemeente_code": table["gemeente_code"],
+            "value": table["score"].astype(float),
+            "status": np.where(table["score"].notna(), "ok", "niet te berekenen"),
             "band": table["band"].where(table["score"].notna(), None),
         }
-    )  # fmt: skip
+    )
     label = definition.label + (f" ({definition.name})" if definition.name else "")
     pairs = _pairs(here)
     return (
@@ -645,8 +664,15 @@ def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     return ticks
 
 
-def trend_svg(series: Sequence[dict], years: Sequence[int], ind: Indicator | None, *,
-              width: int = CHART_W, height: int = CHART_H, label: str = "") -> str:  # fmt: skip
+def trend_svg(
+    series: Sequence[dict],
+    years: Sequence[int],
+    ind: Indicator | None,
+    *,
+    width: int = CHART_W,
+    height: int = CHART_H,
+    label: str = "",
+) -> str:
     """A line chart with big type: one line per region (a segment never crosses a break in the
     region's code or parent), the value at every point of the first and last year.
 
@@ -673,8 +699,10 @@ def trend_svg(series: Sequence[dict], years: Sequence[int], ind: Indicator | Non
         return top + ph * (1 - (v - y0) / ((y1 - y0) or 1))
 
     tick_dec = 0 if all(float(t).is_integer() for t in ticks) else max(decimals, 1)
-    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{esc(label)}" '
-           f'font-size="{f}">']  # fmt: skip
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{esc(label)}" '
+        f'font-size="{f}">'
+    ]
     for t in ticks:
         out.append(
             f'<line x1="{left}" x2="{left + pw}" y1="{Y(t):.1f}" y2="{Y(t):.1f}" stroke="#d0d0d0" stroke-width="1.5"/>'
@@ -816,12 +844,17 @@ def _kompas(data: _Data, slide: Slide, year: int) -> tuple[str, str, tuple[str, 
     with_band = [t for t in range(len(view.themes)) if (view.band[:, t] != "").any()]
     if not with_band:
         raise SourceError(f"Voor {year} zijn er per {level} te weinig cijfers voor een oordeel op welk thema dan ook.")
-    urgent = (view.band == "urgent")
+    urgent = view.band == "urgent"
     themes = sorted(with_band, key=lambda t: (-int(urgent[:, t].sum()), t))[:KOMPAS_THEMES]
     themes.sort()
-    order = sorted(range(len(view.regions)),
-                   key=lambda r: (-int(urgent[r].sum()), -int((view.band[r] == "aandacht").sum()),
-                                  str(view.regions["region_name"].iloc[r])))[:KOMPAS_ROWS]  # fmt: skip
+    order = sorted(
+        range(len(view.regions)),
+        key=lambda r: (
+            -int(urgent[r].sum()),
+            -int((view.band[r] == "aandacht").sum()),
+            str(view.regions["region_name"].iloc[r]),
+        ),
+    )[:KOMPAS_ROWS]
     head = "".join(f"<th>{esc(view.themes[t].short)}</th>" for t in themes)
     rows = []
     for r in order:
@@ -840,8 +873,10 @@ def _kompas(data: _Data, slide: Slide, year: int) -> tuple[str, str, tuple[str, 
         notes.append(f"Niet getoond (onvoldoende gegevens of minder urgent): {', '.join(left)}.")
     if view.previous_year:
         notes.append(f"Pijlen: vergeleken met {view.previous_year}; ⇆ = andere indeling, geen trend.")
-    body = (f'<div class="vergelijking kompas"><table><thead><tr><th>{"Wijk" if level == "wijk" else "Buurt"}</th>'
-            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')  # fmt: skip
+    body = (
+        f'<div class="vergelijking kompas"><table><thead><tr><th>{"Wijk" if level == "wijk" else "Buurt"}</th>'
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
     return body, source_text(list(view.sources), data.catalogue), tuple(notes)
 
 
@@ -888,7 +923,9 @@ def _notities(data: _Data, slide: Slide) -> tuple[str, str, tuple[str, ...]]:
     body = f'<div class="quotes"><p class="facts">Wat mensen zeiden over {esc(region_name)}</p>{"".join(items)}</div>'
     notes = []
     if len(found.notes) > len(shown):
-        notes.append(f"De {len(shown)} nieuwste van {len(found.notes)} notities; alle notities staan op het wijkprofiel.")
+        notes.append(
+            f"De {len(shown)} nieuwste van {len(found.notes)} notities; alle notities staan op het wijkprofiel."
+        )
     if shortened:
         notes.append("Lange notities zijn ingekort (…); de hele tekst staat op het wijkprofiel.")
     source = "Notities in Wijkkompas: wat bewoners, partners en medewerkers zeiden of zagen. Geen cijfers."
@@ -949,8 +986,16 @@ def render_slides(
     return [render_slide(data, s, loaded, i) for i, s in enumerate(pres.slides)]
 
 
-def default_title(kind: str, *, names: Mapping[str, str], label: str = "", regios: Sequence[str] = (),
-                  gemeenten: Sequence[str] = (), niveau: str = "buurt", year: int | None = None) -> str:  # fmt: skip
+def default_title(
+    kind: str,
+    *,
+    names: Mapping[str, str],
+    label: str = "",
+    regios: Sequence[str] = (),
+    gemeenten: Sequence[str] = (),
+    niveau: str = "buurt",
+    year: int | None = None,
+) -> str:
     """A sensible title suggestion, so composing a slide is quick (the analyst can change it)."""
     n = [names.get(c, c) for c in regios]
     g = [names.get(c, c) for c in gemeenten]

@@ -330,9 +330,10 @@ class ScoreResult:
         # not on every row; here only what is missing for *this* region while others have it.
         anywhere = np.isfinite(p.raw).any(axis=0)
         cols = [
-            k for k, t in enumerate(p.column_theme)
+            k
+            for k, t in enumerate(p.column_theme)
             if (view == TOTAL or t == view) and self.set_weight[k] > 0 and anywhere[k]
-        ]  # fmt: skip
+        ]
         out = np.full(p.n_regions, "", dtype=object)
         if not cols:
             return out

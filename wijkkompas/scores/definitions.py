@@ -223,10 +223,22 @@ def definition_from_mapping(ident: str, raw: object, source: str = "") -> ScoreD
         raise SourceError(f"{where}: gebruik alleen kleine letters, cijfers en _ in de naam van de score.")
     _unknown_fields(
         raw,
-        {"label", "description", "caveat", "higher_means", "proxy", "method", "reference", "min_share",
-         "min_inwoners", "themes", "name", "saved"},
+        {
+            "label",
+            "description",
+            "caveat",
+            "higher_means",
+            "proxy",
+            "method",
+            "reference",
+            "min_share",
+            "min_inwoners",
+            "themes",
+            "name",
+            "saved",
+        },
         where,
-    )  # fmt: skip
+    )
     method = raw.get("method", "z")
     if method not in METHODS:
         raise SourceError(f"{where}: method = '{method}' kan niet. Kies 'z' of 'percentiel'.")

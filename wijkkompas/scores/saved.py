@@ -65,9 +65,7 @@ class SavedDefinitions:
         return {k: d for k, d in self.definitions.items() if d.id == score_id}
 
 
-def list_saved(
-    data_dir: Path | str | Store | Snapshot, known: Iterable[str] | None = None
-) -> SavedDefinitions:
+def list_saved(data_dir: Path | str | Store | Snapshot, known: Iterable[str] | None = None) -> SavedDefinitions:
     """Read every saved definition; bad ones become a problem line, never an exception."""
     snap = _snapshot(data_dir)
     known_set = set(known) if known is not None else None

@@ -91,9 +91,14 @@ def stability(
         changed |= changed_here
         max_shift = max(max_shift, shift_here)
         rows.append(
-            {"kind": kind, "theme": tid, "indicator": iid or "", "changed_band": int(changed_here.sum()),
-             "max_rank_shift": shift_here}
-        )  # fmt: skip
+            {
+                "kind": kind,
+                "theme": tid,
+                "indicator": iid or "",
+                "changed_band": int(changed_here.sum()),
+                "max_rank_shift": shift_here,
+            }
+        )
     per_weight = pd.DataFrame.from_records(
         rows, columns=["kind", "theme", "indicator", "changed_band", "max_rank_shift"]
     ).sort_values(["changed_band", "max_rank_shift"], ascending=False, kind="stable")

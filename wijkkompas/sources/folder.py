@@ -41,10 +41,18 @@ REGION_CODE = re.compile(r"^(NL\d{2}|GM\d{4}|WK\d{6}|BU\d{8})$")
 REGION_COLUMNS = ("WijkenEnBuurten", "RegioS", "Codering", "Identifier", "statcode")
 # Columns that identify or describe a region (text or code), never a measurement.
 DESCRIPTIVE_STEMS = {
-    "ID", "WijkenEnBuurten", "RegioS", "Gemeentenaam", "SoortRegio", "Codering",
-    "IndelingswijzigingGemeenteWijkBuurt", "MeestVoorkomendePostcode", "Dekkingspercentage",
-    "Perioden", "SoortMisdrijf",
-}  # fmt: skip
+    "ID",
+    "WijkenEnBuurten",
+    "RegioS",
+    "Gemeentenaam",
+    "SoortRegio",
+    "Codering",
+    "IndelingswijzigingGemeenteWijkBuurt",
+    "MeestVoorkomendePostcode",
+    "Dekkingspercentage",
+    "Perioden",
+    "SoortMisdrijf",
+}
 MISSING_TOKENS = {"", ".", "x", "-", "?", "nan", "None", "null"}
 LEVEL_BY_PREFIX = {"NL": "nederland", "GM": "gemeente", "WK": "wijk", "BU": "buurt"}
 # The online fetch's record of what it downloaded (wijkkompas/fetch.py); not a data file.
@@ -173,9 +181,8 @@ def _wide_from_records(
         gm = gm.dropna().drop_duplicates("code")
         names.update(dict(zip(gm["code"], gm["name"], strict=True)))
     value_cols = [
-        c for c in records.columns
-        if c != region_col and CBS_KEY.match(c) and key_stem(c) not in DESCRIPTIVE_STEMS
-    ]  # fmt: skip
+        c for c in records.columns if c != region_col and CBS_KEY.match(c) and key_stem(c) not in DESCRIPTIVE_STEMS
+    ]
     wide = _numeric(records[value_cols])
     wide.insert(0, "region_code", codes.to_numpy())
     if presence is None:
@@ -596,9 +603,10 @@ class FolderSource:
             )
         }
         value_cols = [
-            c for c in records.columns
+            c
+            for c in records.columns
             if c not in (region_col, "ID") and c not in textual and key_stem(c) not in DESCRIPTIVE_STEMS
-        ]  # fmt: skip
+        ]
         wide = _numeric(records[value_cols])
         wide.insert(0, "region_code", codes.to_numpy())
         rows_by_table.setdefault(table, []).append(wide)

@@ -49,15 +49,38 @@ STATUS_EXCEL_ERROR = "rekenfout in het bestand"
 STATUS_FORMULA = "formule zonder uitkomst"
 MISSING_MARKERS = {
     "": STATUS_EMPTY,
-    "n.b.": STATUS_UNKNOWN, "n.b": STATUS_UNKNOWN, "nb": STATUS_UNKNOWN, "n b": STATUS_UNKNOWN,
-    "nb.": STATUS_UNKNOWN, "onb.": STATUS_UNKNOWN, "onbekend": STATUS_UNKNOWN, "?": STATUS_UNKNOWN,
-    "??": STATUS_UNKNOWN, "na": STATUS_UNKNOWN, "n/a": STATUS_UNKNOWN, "nan": STATUS_UNKNOWN,
-    "null": STATUS_UNKNOWN, "none": STATUS_UNKNOWN, "geen gegevens": STATUS_UNKNOWN,
-    "n.v.t.": STATUS_NA, "n.v.t": STATUS_NA, "nvt": STATUS_NA, "nvt.": STATUS_NA,
-    "-": STATUS_DASH, "–": STATUS_DASH, "—": STATUS_DASH, "--": STATUS_DASH, "−": STATUS_DASH,
-    "geheim": STATUS_SECRET, "x": STATUS_SECRET, "*": STATUS_SECRET, ".": STATUS_SECRET,
-    "**": STATUS_SECRET, "afgeschermd": STATUS_SECRET, "privacy": STATUS_SECRET,
-}  # fmt: skip
+    "n.b.": STATUS_UNKNOWN,
+    "n.b": STATUS_UNKNOWN,
+    "nb": STATUS_UNKNOWN,
+    "n b": STATUS_UNKNOWN,
+    "nb.": STATUS_UNKNOWN,
+    "onb.": STATUS_UNKNOWN,
+    "onbekend": STATUS_UNKNOWN,
+    "?": STATUS_UNKNOWN,
+    "??": STATUS_UNKNOWN,
+    "na": STATUS_UNKNOWN,
+    "n/a": STATUS_UNKNOWN,
+    "nan": STATUS_UNKNOWN,
+    "null": STATUS_UNKNOWN,
+    "none": STATUS_UNKNOWN,
+    "geen gegevens": STATUS_UNKNOWN,
+    "n.v.t.": STATUS_NA,
+    "n.v.t": STATUS_NA,
+    "nvt": STATUS_NA,
+    "nvt.": STATUS_NA,
+    "-": STATUS_DASH,
+    "–": STATUS_DASH,
+    "—": STATUS_DASH,
+    "--": STATUS_DASH,
+    "−": STATUS_DASH,
+    "geheim": STATUS_SECRET,
+    "x": STATUS_SECRET,
+    "*": STATUS_SECRET,
+    ".": STATUS_SECRET,
+    "**": STATUS_SECRET,
+    "afgeschermd": STATUS_SECRET,
+    "privacy": STATUS_SECRET,
+}
 EXCEL_ERRORS = re.compile(
     r"^#(DEEL/0!|DIV/0!|N/B|N/A|WAARDE!|VALUE!|VERW!|REF!|NAAM\?|NAME\?|GETAL!|NUM!|LEEG!|NULL!)$", re.I
 )
@@ -244,8 +267,14 @@ class UserFileSource:
                 "'Opslaan als' → 'Excel-werkmap (.xlsx)' of 'CSV (gescheiden door lijstscheidingsteken)'.",
                 path=name,
             )
-        for magic, what in ((b"%PDF", "een PDF"), (b"\x89PNG", "een afbeelding"), (b"\xff\xd8\xff", "een afbeelding"),
-                            (b"GIF8", "een afbeelding"), (b"\x1f\x8b", "een gzip-archief"), (b"Rar!", "een RAR-archief")):  # fmt: skip
+        for magic, what in (
+            (b"%PDF", "een PDF"),
+            (b"\x89PNG", "een afbeelding"),
+            (b"\xff\xd8\xff", "een afbeelding"),
+            (b"GIF8", "een afbeelding"),
+            (b"\x1f\x8b", "een gzip-archief"),
+            (b"Rar!", "een RAR-archief"),
+        ):
             if head.startswith(magic):
                 raise SourceError(
                     f"'{name}' is {what}, geen tabel. Lever de cijfers aan als CSV of Excel (.xlsx).", path=name

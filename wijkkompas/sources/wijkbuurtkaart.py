@@ -50,11 +50,34 @@ CODE_RE = re.compile(r"^(GM\d{4}|WK\d{6}|BU\d{8})$")
 YEAR_RE = re.compile(r"(?<![0-9])(20[0-4]\d|19[89]\d)(?![0-9])")
 # Columns that describe a region and are never a figure.
 DESCRIPTIVE = {
-    "bu_code", "bu_naam", "wk_code", "wk_naam", "gm_code", "gm_naam", "water", "ind_wbi", "postcode", "dek_perc",
-    "shape_leng", "shape_area", "objectid", "fid", "jrstatcode", "jaar", "buurtcode", "buurtnaam", "wijkcode",
-    "wijknaam", "gemeentecode", "gemeentenaam", "meest_voorkomende_postcode", "dekkingspercentage",
-    "indelingswijziging_wijken_en_buurten", "id", "geometry",
-}  # fmt: skip
+    "bu_code",
+    "bu_naam",
+    "wk_code",
+    "wk_naam",
+    "gm_code",
+    "gm_naam",
+    "water",
+    "ind_wbi",
+    "postcode",
+    "dek_perc",
+    "shape_leng",
+    "shape_area",
+    "objectid",
+    "fid",
+    "jrstatcode",
+    "jaar",
+    "buurtcode",
+    "buurtnaam",
+    "wijkcode",
+    "wijknaam",
+    "gemeentecode",
+    "gemeentenaam",
+    "meest_voorkomende_postcode",
+    "dekkingspercentage",
+    "indelingswijziging_wijken_en_buurten",
+    "id",
+    "geometry",
+}
 
 
 @dataclass(frozen=True)

@@ -148,12 +148,16 @@ class S3Backend:
     def __init__(self, url: str) -> None:
         parsed = urlparse(url)
         if not parsed.netloc:
-            raise SourceError(f"'{url}' is geen geldige opslaglocatie. Gebruik s3://emmer/map, bijvoorbeeld s3://wijkkompas/data.")
+            raise SourceError(
+                f"'{url}' is geen geldige opslaglocatie. Gebruik s3://emmer/map, bijvoorbeeld s3://wijkkompas/data."
+            )
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         self.bucket = parsed.netloc
         self.prefix = parsed.path.strip("/")
         self.endpoint = query.get("endpoint") or os.environ.get("AWS_ENDPOINT_URL") or None
-        self.region = query.get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        self.region = (
+            query.get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        )
         self.location = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
         self._fs = None
         self._client = None
@@ -178,7 +182,10 @@ class S3Backend:
                 u = urlparse(self.endpoint)
                 kw |= {"endpoint_override": u.netloc or u.path, "scheme": u.scheme or "https"}
             if os.environ.get("AWS_ACCESS_KEY_ID"):
-                kw |= {"access_key": os.environ["AWS_ACCESS_KEY_ID"], "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY", "")}
+                kw |= {
+                    "access_key": os.environ["AWS_ACCESS_KEY_ID"],
+                    "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+                }
             self._fs = pafs.S3FileSystem(**kw)
         return self._fs
 

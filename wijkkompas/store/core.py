@@ -281,7 +281,9 @@ class Store:
         """A kept input (a file or a folder of files) as a local path, fetched from the bucket if needed."""
         path = self.raw_file(rel)
         if self.backend.remote:
-            entries = self.backend.list(rel) or ([(rel, self.backend.size(rel), 0.0)] if self.backend.exists(rel) else [])
+            entries = self.backend.list(rel) or (
+                [(rel, self.backend.size(rel), 0.0)] if self.backend.exists(rel) else []
+            )
             for key, size, _mtime in entries:
                 target = self.raw_file(key)
                 if not (target.is_file() and target.stat().st_size == size):
@@ -494,7 +496,9 @@ class Store:
             for logical, path_years in targets.items():
                 part = new.filter(pc.is_in(new["year"], value_set=pa.array(path_years, pa.int16())))
                 if logical != values_name(path_years[0]):
-                    own = [t for t in source_tables if source_name(0, t).rsplit("/", 1)[-1] == logical.rsplit("/", 1)[-1]]
+                    own = [
+                        t for t in source_tables if source_name(0, t).rsplit("/", 1)[-1] == logical.rsplit("/", 1)[-1]
+                    ]
                 else:
                     own = [t for t in source_tables if not t.startswith("eigen:")]
                 part = part.filter(pc.is_in(part["source_table"], value_set=pa.array(own)))
@@ -519,7 +523,12 @@ class Store:
                     )
                     regions = pd.concat([old_regions[~old_keys.isin(new_keys)], regions], ignore_index=True)
                 table = to_arrow(regions, REGION_SCHEMA).sort_by(
-                    [("year", "ascending"), ("gemeente_code", "ascending"), ("level", "ascending"), ("region_code", "ascending")]
+                    [
+                        ("year", "ascending"),
+                        ("gemeente_code", "ascending"),
+                        ("level", "ascending"),
+                        ("region_code", "ascending"),
+                    ]
                 )
                 tx.put(REGIONS, parquet_bytes(table))
 
@@ -658,8 +667,12 @@ class Store:
         for rel, entry in (old.get("files") or {}).items():
             if not isinstance(entry, dict) or "sha256" not in entry or "bytes" not in entry:
                 continue
-            files[rel] = {"object": rel, "sha256": entry["sha256"], "bytes": int(entry["bytes"]),
-                          "written": entry.get("written")}  # fmt: skip
+            files[rel] = {
+                "object": rel,
+                "sha256": entry["sha256"],
+                "bytes": int(entry["bytes"]),
+                "written": entry.get("written"),
+            }
         # Format 1 kept documents beside the manifest on disk; a bucket (data_dir is its URL) has none there.
         folder = self.data_dir if isinstance(self.data_dir, Path) else None
         docs = [d for d in LEGACY_DOCUMENTS if folder is not None and (folder / d).is_file()]
@@ -676,8 +689,15 @@ class Store:
                 with contextlib.suppress(StoreCorrupt):
                     files[rel]["summary"] = values_summary(snap.read_table(rel, columns=["gemeente_code", "indicator"]))
         digest = sha256(json.dumps(files, sort_keys=True, default=str).encode("utf-8"))[:10]
-        return {"format": MANIFEST_FORMAT, "store_version": STORE_VERSION, "seq": 1, "version": f"00000001-{digest}",
-                "changed": _now(), "files": files, "upgraded_from": 1}  # fmt: skip
+        return {
+            "format": MANIFEST_FORMAT,
+            "store_version": STORE_VERSION,
+            "seq": 1,
+            "version": f"00000001-{digest}",
+            "changed": _now(),
+            "files": files,
+            "upgraded_from": 1,
+        }
 
     # ------------------------------------------------------------------ cleaning up
 

@@ -164,7 +164,9 @@ class Snapshot:
         except OSError as exc:
             raise StoreCorrupt(path, f"kan niet worden gelezen ({exc})", logical=logical) from exc
         if size != entry["bytes"]:
-            raise StoreCorrupt(path, "heeft een andere grootte dan geschreven (afgebroken of beschadigd)", logical=logical)
+            raise StoreCorrupt(
+                path, "heeft een andere grootte dan geschreven (afgebroken of beschadigd)", logical=logical
+            )
         return path, entry
 
     def check(self, logical: str, *, full: bool = True) -> None:
@@ -209,7 +211,12 @@ class Snapshot:
             raise StoreCorrupt(self.path(logical), f"is geen geldige JSON ({exc})", logical=logical) from exc
 
     def read_table(
-        self, logical: str, filters: list | None = None, columns: list[str] | None = None, *, gemeente_null: bool = False
+        self,
+        logical: str,
+        filters: list | None = None,
+        columns: list[str] | None = None,
+        *,
+        gemeente_null: bool = False,
     ) -> pa.Table:
         """Read with row-group pruning on cached min/max statistics, then filter rows.
 
@@ -317,7 +324,9 @@ class Snapshot:
                 continue
             for logical in self.year_files(year):
                 t = self.read_table(
-                    logical, filters=[("indicator", "in", [indicator])], columns=["year", "region_code", "indicator", "value"]
+                    logical,
+                    filters=[("indicator", "in", [indicator])],
+                    columns=["year", "region_code", "indicator", "value"],
                 )
                 tables.append(plain(t.select(["year", "region_code", "value"])))
         if not tables:

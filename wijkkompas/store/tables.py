@@ -9,9 +9,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 VALUE_COLUMNS = [
-    "year", "region_code", "region_name", "level", "gemeente_code", "wijk_code",
-    "indicator", "value", "status", "source_table", "source_key",
-]  # fmt: skip
+    "year",
+    "region_code",
+    "region_name",
+    "level",
+    "gemeente_code",
+    "wijk_code",
+    "indicator",
+    "value",
+    "status",
+    "source_table",
+    "source_key",
+]
 REGION_COLUMNS = ["year", "region_code", "region_name", "level", "gemeente_code", "wijk_code"]
 LEVELS = ("nederland", "gemeente", "wijk", "buurt")
 STATUS_OK = "ok"

@@ -202,10 +202,13 @@ def render_downloads(table: pd.DataFrame, year: int) -> None:
         on_click="ignore",
     )
     c2.download_button(
-        "Download Excel", lambda: to_xlsx_bytes(frame, "Vergelijken"), file_name=f"wijkkompas_vergelijken_{year}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+        "Download Excel",
+        lambda: to_xlsx_bytes(frame, "Vergelijken"),
+        file_name=f"wijkkompas_vergelijken_{year}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
         on_click="ignore",
-    )  # fmt: skip
+    )
 
 
 # =========================================================================== small multiples

@@ -49,18 +49,30 @@ def catalogue() -> Catalogue:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _values(data_dir: str, ver: str, gemeenten: tuple, years: tuple | None, levels: tuple | None, nl: bool) -> pd.DataFrame:
-    return Store(data_dir).load_values(list(gemeenten), list(years) if years else None, list(levels) if levels else None, include_nederland=nl)
+def _values(
+    data_dir: str, ver: str, gemeenten: tuple, years: tuple | None, levels: tuple | None, nl: bool
+) -> pd.DataFrame:
+    return Store(data_dir).load_values(
+        list(gemeenten), list(years) if years else None, list(levels) if levels else None, include_nederland=nl
+    )
 
 
 def values(
-    gemeenten: Sequence[str], years: Sequence[int] | None = None, levels: Sequence[str] | None = None, *, nederland: bool = False
+    gemeenten: Sequence[str],
+    years: Sequence[int] | None = None,
+    levels: Sequence[str] | None = None,
+    *,
+    nederland: bool = False,
 ) -> pd.DataFrame:
     store = get_store()
     return _values(
-        str(store.data_dir), store.version(), tuple(sorted(gemeenten)),
-        tuple(sorted(years)) if years else None, tuple(levels) if levels else None, nederland,
-    )  # fmt: skip
+        str(store.data_dir),
+        store.version(),
+        tuple(sorted(gemeenten)),
+        tuple(sorted(years)) if years else None,
+        tuple(levels) if levels else None,
+        nederland,
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

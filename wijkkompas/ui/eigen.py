@@ -71,15 +71,30 @@ def _read(sha: str, name: str, sheet: str | None, _data: bytes) -> UserTable:
 
 @st.cache_data(show_spinner="Bestand controleren …", max_entries=16)
 def _analyse(
-    sha: str, sheet: str | None, columns: tuple, year: int | None, scope: tuple, overrides: tuple, threshold: int,
-    version: str, data_dir: str, _table: UserTable, _data: bytes,
-) -> Analysis:  # fmt: skip
+    sha: str,
+    sheet: str | None,
+    columns: tuple,
+    year: int | None,
+    scope: tuple,
+    overrides: tuple,
+    threshold: int,
+    version: str,
+    data_dir: str,
+    _table: UserTable,
+    _data: bytes,
+) -> Analysis:
     region, values, year_col, gemeente, name = columns
     cols = Columns(region=region, values=list(values), year=year_col, gemeente=gemeente, name=name)
     return check_table(
-        _table, Store(data_dir), columns=cols, year=year, scope=list(scope), overrides=dict(overrides),
-        privacy_threshold=threshold, data=_data,
-    )  # fmt: skip
+        _table,
+        Store(data_dir),
+        columns=cols,
+        year=year,
+        scope=list(scope),
+        overrides=dict(overrides),
+        privacy_threshold=threshold,
+        data=_data,
+    )
 
 
 # --------------------------------------------------------------------------- intro
@@ -97,10 +112,16 @@ def explain_format(gemeenten: list[str], year: int | None) -> None:
             "Wijkkompas bewaart ze als *onbekend*, met de reden, nooit als 0."
         )
         st.dataframe(
-            pd.DataFrame({"buurtcode": ["BU01640100", "1640101", "BU01640102"], "buurtnaam": ["Hengelose Es-Noord", "Tichelwerk", "…"],
-                          "meldingen openbare ruimte": ["87", "<5", "1.234"], "huurachterstand (%)": ["4,5", "n.b.", "3,1"]}),
+            pd.DataFrame(
+                {
+                    "buurtcode": ["BU01640100", "1640101", "BU01640102"],
+                    "buurtnaam": ["Hengelose Es-Noord", "Tichelwerk", "…"],
+                    "meldingen openbare ruimte": ["87", "<5", "1.234"],
+                    "huurachterstand (%)": ["4,5", "n.b.", "3,1"],
+                }
+            ),
             hide_index=True,
-        )  # fmt: skip
+        )
         if gemeenten:
             names = selection.gemeente_names()
             data = template_csv(context.regions(gemeenten), gemeenten, year)
@@ -225,9 +246,12 @@ def choose_columns(table: UserTable, analysis: Analysis, detected: Columns) -> N
         )
         options = [c for c in table.columns if c != cols.region]
         c2.multiselect(
-            "Kolommen met cijfers", options, default=[c for c in cols.values if c in options], key=K + "value_cols",
+            "Kolommen met cijfers",
+            options,
+            default=[c for c in cols.values if c in options],
+            key=K + "value_cols",
             help="Elke gekozen kolom wordt een eigen cijfer in Wijkkompas.",
-        )  # fmt: skip
+        )
         year_options = [NO_YEAR_COLUMN, *[c for c in table.columns if c != cols.region]]
         c1.selectbox(
             "Kolom met het jaar",
@@ -245,9 +269,14 @@ def choose_columns(table: UserTable, analysis: Analysis, detected: Columns) -> N
                 key=K + "year",
             )
         c1.number_input(
-            "Klein gebied: minder dan … inwoners", min_value=0, max_value=10_000, step=10, value=analysis.privacy_threshold,
-            key=K + "threshold", help="Cijfers over zo weinig mensen kunnen herleidbaar zijn. U kiest bij Opslaan of u ze verbergt.",
-        )  # fmt: skip
+            "Klein gebied: minder dan … inwoners",
+            min_value=0,
+            max_value=10_000,
+            step=10,
+            value=analysis.privacy_threshold,
+            key=K + "threshold",
+            help="Cijfers over zo weinig mensen kunnen herleidbaar zijn. U kiest bij Opslaan of u ze verbergt.",
+        )
 
 
 # --------------------------------------------------------------------------- the report
@@ -406,20 +435,34 @@ def _meta_fields(meta: IndicatorMeta, prefix: str) -> IndicatorMeta:
         key=prefix + "better",
     )
     aggregate = c2.radio(
-        "Wijk- en gemeentecijfers uit de buurten", list(AGGREGATES), index=list(AGGREGATES).index(meta.aggregate),
-        format_func=AGGREGATE_LABELS.get, key=prefix + "aggregate",
+        "Wijk- en gemeentecijfers uit de buurten",
+        list(AGGREGATES),
+        index=list(AGGREGATES).index(meta.aggregate),
+        format_func=AGGREGATE_LABELS.get,
+        key=prefix + "aggregate",
         help="Alleen als alle buurten van een wijk een cijfer hebben. Anders blijft het wijkcijfer onbekend.",
-    )  # fmt: skip
+    )
     source = c1.text_input("Bron (organisatie)", value=meta.source, key=prefix + "source")
     decimals = c2.number_input("Decimalen", min_value=0, max_value=4, value=int(meta.decimals), key=prefix + "decimals")
     definition = st.text_area(
-        "Wat betekent het cijfer?", value=meta.definition, key=prefix + "definition", height=68,
+        "Wat betekent het cijfer?",
+        value=meta.definition,
+        key=prefix + "definition",
+        height=68,
         placeholder="Bijvoorbeeld: het aantal meldingen over de openbare ruimte in 2024, per buurt.",
-    )  # fmt: skip
+    )
     return IndicatorMeta(
-        column=meta.column, label=label.strip(), unit=unit.strip(), theme=theme, better=better, source=source.strip(),
-        year=meta.year, definition=definition.strip(), aggregate=aggregate, decimals=int(decimals),
-    )  # fmt: skip
+        column=meta.column,
+        label=label.strip(),
+        unit=unit.strip(),
+        theme=theme,
+        better=better,
+        source=source.strip(),
+        year=meta.year,
+        definition=definition.strip(),
+        aggregate=aggregate,
+        decimals=int(decimals),
+    )
 
 
 def import_form(upload: Upload, analysis: Analysis) -> None:
@@ -480,9 +523,16 @@ def import_form(upload: Upload, analysis: Analysis) -> None:
     overrides = st.session_state.get(K + "overrides", {})
     try:
         saved = import_analysis(
-            store, analysis, upload.data, metas, partial=partial, hide_small=hide, replace=replace,
-            inwoners=inhabitants(store), options=options_of(analysis, overrides, st.session_state.get(K + "year")),
-        )  # fmt: skip
+            store,
+            analysis,
+            upload.data,
+            metas,
+            partial=partial,
+            hide_small=hide,
+            replace=replace,
+            inwoners=inhabitants(store),
+            options=options_of(analysis, overrides, st.session_state.get(K + "year")),
+        )
     except SourceError as exc:
         st.error(str(exc))
         return
@@ -511,9 +561,11 @@ def show_done() -> None:
     )
     if (ROOT / "pages/kaart.py").exists() and done["indicators"]:
         st.page_link(
-            str(ROOT / "pages/kaart.py"), label="Bekijk op de kaart", icon=":material/map:",
+            str(ROOT / "pages/kaart.py"),
+            label="Bekijk op de kaart",
+            icon=":material/map:",
             query_params={"indicator": done["indicators"][0][0], "jaar": str(done["years"][-1])},
-        )  # fmt: skip
+        )
 
 
 # --------------------------------------------------------------------------- list, delete
@@ -533,10 +585,11 @@ def uploads_list() -> None:
         with st.container(border=True):
             left, right = st.columns([5, 1])
             left.markdown(
-                f"**{md(up.file_name)}**" + (f" — tabblad {md(up.sheet)}" if up.sheet else "")
+                f"**{md(up.file_name)}**"
+                + (f" — tabblad {md(up.sheet)}" if up.sheet else "")
                 + f" · ingelezen {up.uploaded[8:10]}-{up.uploaded[5:7]}-{up.uploaded[:4]} · jaar {', '.join(map(str, up.years))}"
                 + f" · {nl_int(up.regions)} gebieden"
-            )  # fmt: skip
+            )
             left.caption("Cijfers: " + "; ".join(f"{md(m.label)} ({m.unit or 'geen eenheid'})" for m in up.indicators))
             notes = []
             if up.partial:

@@ -123,8 +123,14 @@ def _availability(data_dir: str, ver: str, gemeenten: tuple, level: str) -> pd.D
     """
     v = Store(data_dir).load_values(list(gemeenten), None, [level])
     if v.empty:
-        return pd.DataFrame({"indicator": pd.Series(dtype="string"), "year": pd.Series(dtype="int64"),
-                             "n": pd.Series(dtype="int64"), "n_values": pd.Series(dtype="int64")})  # fmt: skip
+        return pd.DataFrame(
+            {
+                "indicator": pd.Series(dtype="string"),
+                "year": pd.Series(dtype="int64"),
+                "n": pd.Series(dtype="int64"),
+                "n_values": pd.Series(dtype="int64"),
+            }
+        )
     return v.groupby(["indicator", "year"], as_index=False).agg(n=("region_code", "size"), n_values=("value", "count"))
 
 
@@ -153,17 +159,29 @@ def score_indicators() -> dict[str, Indicator]:
     scale = " 100 = het gemiddelde van de vergelijkingsgroep, 10 punten = één standaardafwijking."
     for sid, d in default_definitions().items():
         out[f"{SCORE_PREFIX}{sid}"] = Indicator(
-            id=f"{SCORE_PREFIX}{sid}", label=f"{d.label}: totaalscore", unit="", theme="scores",
-            better="higher_is_better", definition=f"{d.description} {d.higher_means}{scale}", decimals=1,
-            source="Wijkkompas, bewerking van CBS Kerncijfers wijken en buurten", caveat=d.caveat,
-        )  # fmt: skip
+            id=f"{SCORE_PREFIX}{sid}",
+            label=f"{d.label}: totaalscore",
+            unit="",
+            theme="scores",
+            better="higher_is_better",
+            definition=f"{d.description} {d.higher_means}{scale}",
+            decimals=1,
+            source="Wijkkompas, bewerking van CBS Kerncijfers wijken en buurten",
+            caveat=d.caveat,
+        )
         for t in d.themes:
             ident = f"{SCORE_PREFIX}{sid}.{t.id}"
             out[ident] = Indicator(
-                id=ident, label=f"{d.label}: thema {t.label[:1].lower()}{t.label[1:]}", unit="", theme="scores",
-                better="higher_is_better", definition=f"{t.description}{scale}", decimals=1,
-                source="Wijkkompas, bewerking van CBS Kerncijfers wijken en buurten", caveat=d.caveat,
-            )  # fmt: skip
+                id=ident,
+                label=f"{d.label}: thema {t.label[:1].lower()}{t.label[1:]}",
+                unit="",
+                theme="scores",
+                better="higher_is_better",
+                definition=f"{t.description}{scale}",
+                decimals=1,
+                source="Wijkkompas, bewerking van CBS Kerncijfers wijken en buurten",
+                caveat=d.caveat,
+            )
     return out
 
 
@@ -233,10 +251,13 @@ def choose() -> KaartState:
     _set(K_INDICATOR, ident)
     with top[1]:
         ident = st.selectbox(
-            "Cijfer", options, key=K_INDICATOR, format_func=lambda i: indicator_text(lookup(i)),
+            "Cijfer",
+            options,
+            key=K_INDICATOR,
+            format_func=lambda i: indicator_text(lookup(i)),
             help="Typ om te zoeken. Alleen cijfers die voor deze gemeente(n) en dit niveau bestaan. "
             "Onderaan: de scores leefbaarheid en veerkracht.",
-        )  # fmt: skip
+        )
     _remembered()[K_INDICATOR] = ident
     indicator = lookup(ident)
     score = is_score(ident)
@@ -264,8 +285,14 @@ def choose() -> KaartState:
     _set(K_METHODE, method)
     fixed = "Een score heeft vaste klassen: van 'ver onder' tot 'ver boven gemiddeld'." if score else None
     with row[0]:
-        method = st.selectbox("Indeling in klassen", list(METHODS), key=K_METHODE, format_func=METHOD_LABELS.get,
-                              disabled=score, help=fixed)  # fmt: skip
+        method = st.selectbox(
+            "Indeling in klassen",
+            list(METHODS),
+            key=K_METHODE,
+            format_func=METHOD_LABELS.get,
+            disabled=score,
+            help=fixed,
+        )
     k_options = list(range(K_MIN, K_MAX + 1))
     k = _initial(K_KLASSEN, "klassen", k_options, K_DEFAULT, cast=int)
     _set(K_KLASSEN, k)
@@ -311,8 +338,18 @@ def _shapes(level: str, gemeenten: Sequence[str], data_year: int) -> tuple[gpd.G
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
-def _build(data_dir: str, ver: str, gemeenten: tuple, year: int, level: str, ident: str, method: str, k: int,
-           basemap: bool, names: tuple) -> KaartResult:  # fmt: skip
+def _build(
+    data_dir: str,
+    ver: str,
+    gemeenten: tuple,
+    year: int,
+    level: str,
+    ident: str,
+    method: str,
+    k: int,
+    basemap: bool,
+    names: tuple,
+) -> KaartResult:
     store = Store(data_dir)
     ind = lookup(ident)
     page = None
@@ -343,8 +380,9 @@ def _build(data_dir: str, ver: str, gemeenten: tuple, year: int, level: str, ide
     joined = join_values(shapes, regional)
     if not shapes.empty:
         extra_cols = [c for c in ("band", "opbouw", "klik") if c in regional.columns]  # score tooltip lines
-        frame = joined.frame.merge(regional[["region_code", "rank", "rank_of", *extra_cols]], on="region_code",
-                                   how="left")  # fmt: skip
+        frame = joined.frame.merge(
+            regional[["region_code", "rank", "rank_of", *extra_cols]], on="region_code", how="left"
+        )
         frame["rank_of"] = (
             frame["rank_of"]
             .fillna(frame["gemeente_code"].map(regional.groupby("gemeente_code")["rank_of"].max()))
@@ -372,22 +410,52 @@ def _build(data_dir: str, ver: str, gemeenten: tuple, year: int, level: str, ide
             frame["_wijk"] = ("WK" + frame["region_code"].astype("string").str[2:8]).map(wijk_names).fillna("–")
             score_args["tooltip_extra"] = {"Wijk": "_wijk"}
         if page is not None:
-            score_args = dict(categories=BAND_ORDER, category_column="band",
-                              tooltip_extra={**score_args.get("tooltip_extra", {}), "Klasse": "band",
-                                             "Wat telt het zwaarst": "opbouw", "Opbouw": "klik"})  # fmt: skip
+            score_args = dict(
+                categories=BAND_ORDER,
+                category_column="band",
+                tooltip_extra={
+                    **score_args.get("tooltip_extra", {}),
+                    "Klasse": "band",
+                    "Wat telt het zwaarst": "opbouw",
+                    "Opbouw": "klik",
+                },
+            )
         model = build_choropleth(
-            frame, value_label=ind.label, unit=ind.unit, better=ind.better, decimals=ind.decimals, method=method, k=k,
-            level=level, outlines=outlines, gemeente_outline=gm_outline, labels=labels,
-            gemeente_values=gemeente_values, gemeente_names=gemeente_names, basemap=basemap,
+            frame,
+            value_label=ind.label,
+            unit=ind.unit,
+            better=ind.better,
+            decimals=ind.decimals,
+            method=method,
+            k=k,
+            level=level,
+            outlines=outlines,
+            gemeente_outline=gm_outline,
+            labels=labels,
+            gemeente_values=gemeente_values,
+            gemeente_names=gemeente_names,
+            basemap=basemap,
             geometry_strings=cached_geometry_json(frame.geometry),
-            outline_strings=cached_geometry_json(outlines.geometry) if outlines is not None and not outlines.empty else None,
+            outline_strings=cached_geometry_json(outlines.geometry)
+            if outlines is not None and not outlines.empty
+            else None,
             gemeente_outline_strings=cached_geometry_json(gm_outline.geometry) if not gm_outline.empty else None,
             **score_args,
-        )  # fmt: skip
+        )
     table = _table(model, joined.value_without_shape, regional, gemeente_names, ind)
     notes = list(model.legend.notes) if model else []
-    return KaartResult(model, table, joined.value_without_shape, joined.shape_without_value, map_years, no_geometry,
-                       sources, computed, notes, page)  # fmt: skip
+    return KaartResult(
+        model,
+        table,
+        joined.value_without_shape,
+        joined.shape_without_value,
+        map_years,
+        no_geometry,
+        sources,
+        computed,
+        notes,
+        page,
+    )
 
 
 def _score_page(gemeenten: list[str], year: int, level: str, ident: str) -> score_ui.Page:
@@ -435,8 +503,23 @@ def _table(
     """One row per region: those on the map (with class) and those with a figure but no shape."""
     from wijkkompas.mapdata import format_with_unit, missing_label
 
-    cols = ["region_code", "region_name", "gemeente_code", "gemeente_name", "value", "status", "value_text", "class",
-            "class_label", "rank", "rank_of", "color", "source_table", "source_key", "on_map"]  # fmt: skip
+    cols = [
+        "region_code",
+        "region_name",
+        "gemeente_code",
+        "gemeente_name",
+        "value",
+        "status",
+        "value_text",
+        "class",
+        "class_label",
+        "rank",
+        "rank_of",
+        "color",
+        "source_table",
+        "source_key",
+        "on_map",
+    ]
     parts = []
     if model is not None:
         t = model.table.copy()
@@ -482,8 +565,18 @@ def build(state: KaartState) -> KaartResult:
     store = context.get_store()
     names = tuple(sorted(selection.gemeente_names().items()))
     method, k = ("categories", 5) if is_score(state.indicator.id) else (state.method, state.k)  # fixed bands
-    return _build(str(store.data_dir), store.version(), tuple(sorted(state.gemeenten)), state.year, state.level,
-                  state.indicator.id, method, k, state.basemap, names)  # fmt: skip
+    return _build(
+        str(store.data_dir),
+        store.version(),
+        tuple(sorted(state.gemeenten)),
+        state.year,
+        state.level,
+        state.indicator.id,
+        method,
+        k,
+        state.basemap,
+        names,
+    )
 
 
 # --------------------------------------------------------------------------- showing
@@ -518,8 +611,11 @@ def notices(state: KaartState, result: KaartResult) -> None:
     if result.score is not None:
         # The Scores page's own notice: which themes lack which figures, or why there is no score at all.
         if not score_ui.coverage(result.score) and result.score.view == TOTAL:
-            st.info("Op deze kaart: kies bij 'Cijfer' één thema van deze score. 'Bekijk' en 'Gewichten' staan op "
-                    "de pagina Scores.", icon=":material/lightbulb:")  # fmt: skip
+            st.info(
+                "Op deze kaart: kies bij 'Cijfer' één thema van deze score. 'Bekijk' en 'Gewichten' staan op "
+                "de pagina Scores.",
+                icon=":material/lightbulb:",
+            )
         if result.score.definition.proxy:
             st.info(f"**Let op:** {result.score.definition.caveat}", icon=":material/info:")
     elif result.table["value"].notna().sum() == 0 and not result.table.empty:
@@ -566,11 +662,15 @@ def draw(state: KaartState, result: KaartResult) -> None:
 
     deck = CompactDeck(result.model.spec(selected), result.model.tooltip)
     st.pydeck_chart(
-        deck, height=MAP_HEIGHT, key=deck_key, on_select=_on_map_select, selection_mode="single-object",
+        deck,
+        height=MAP_HEIGHT,
+        key=deck_key,
+        on_select=_on_map_select,
+        selection_mode="single-object",
         alt=f"Kaart: {state.indicator.label} per {state.level}, {state.year}, in klassen gekleurd (legenda onder de "
-            f"kaart). De tabel hiernaast geeft dezelfde cijfers per {state.level}; kies daar of met 'Kies een "
-            f"{state.level}' een gebied.",
-    )  # fmt: skip
+        f"kaart). De tabel hiernaast geeft dezelfde cijfers per {state.level}; kies daar of met 'Kies een "
+        f"{state.level}' een gebied.",
+    )
     render_legend(result.model.legend)
 
 
@@ -614,19 +714,29 @@ def table(state: KaartState, result: KaartResult) -> None:
     styled = show.style.apply(paint, subset=["Klasse"]).format(na_rep="", subset=["Plaats"])
     st.session_state[K_TABLE_CODES] = t["region_code"].tolist()
     st.dataframe(
-        styled, hide_index=True, height=min(MAP_HEIGHT, 35 * (len(show) + 1) + 3), key=K_TABEL, placeholder="–", on_select=_on_table_select, selection_mode="single-row",
+        styled,
+        hide_index=True,
+        height=min(MAP_HEIGHT, 35 * (len(show) + 1) + 3),
+        key=K_TABEL,
+        placeholder="–",
+        on_select=_on_table_select,
+        selection_mode="single-row",
         column_config={
             "Plaats": st.column_config.NumberColumn(
-                "Plaats", help="Plaats binnen de eigen gemeente; 1 = hoogste waarde. Klik hier om op waarde te sorteren.",
-                format="%d", width=56),
+                "Plaats",
+                help="Plaats binnen de eigen gemeente; 1 = hoogste waarde. Klik hier om op waarde te sorteren.",
+                format="%d",
+                width=56,
+            ),
             "Gebied": st.column_config.TextColumn(width=140),
             "Waarde": st.column_config.TextColumn(help=f"{state.indicator.label}, {state.year}", width=90),
-            "Klasse": st.column_config.TextColumn(help="De klasse op de kaart, in de kleur van de kaart.",
-                                                  width=92 if result.score is None else 135),  # score bands are long
+            "Klasse": st.column_config.TextColumn(
+                help="De klasse op de kaart, in de kleur van de kaart.", width=92 if result.score is None else 135
+            ),  # score bands are long
             "Gemeente": st.column_config.TextColumn(width=90),
             "Code": st.column_config.TextColumn(width=95),
         },
-    )  # fmt: skip
+    )
     st.caption("Klik op een rij of op de kaart om een gebied te kiezen. Klik op een kolomkop om te sorteren.")
 
 
@@ -642,10 +752,14 @@ def choose_region(state: KaartState, result: KaartResult) -> str | None:
         st.session_state[K_REGIO] = current
     _remembered()["_regio_seen"] = True
     code = st.selectbox(
-        f"Kies een {state.level}", codes, key=K_REGIO, index=None, placeholder=f"Zoek een {state.level} op naam of code",
+        f"Kies een {state.level}",
+        codes,
+        key=K_REGIO,
+        index=None,
+        placeholder=f"Zoek een {state.level} op naam of code",
         on_change=_forget_map_click,
         format_func=lambda c: f"{names.get(c, c)} ({c})",
-    )  # fmt: skip
+    )
     if code:
         row = t[t["region_code"] == code].iloc[0]
         rank = (
@@ -659,8 +773,12 @@ def choose_region(state: KaartState, result: KaartResult) -> str | None:
             _score_link(state, result.score, code, str(row["gemeente_code"]))
         params = {"gemeente": str(row["gemeente_code"]), "regio": code}
         if (ROOT / "pages" / "wijkprofiel.py").exists():
-            st.page_link(str(ROOT / "pages" / "wijkprofiel.py"), label=f"Open het profiel van {row['region_name']}",
-                         icon=":material/description:", query_params=params)  # fmt: skip
+            st.page_link(
+                str(ROOT / "pages" / "wijkprofiel.py"),
+                label=f"Open het profiel van {row['region_name']}",
+                icon=":material/description:",
+                query_params=params,
+            )
         else:
             st.markdown(f"[Open het profiel van {esc(row['region_name'])}]({page_url('wijkprofiel', **params)})")
     return code
@@ -668,11 +786,21 @@ def choose_region(state: KaartState, result: KaartResult) -> str | None:
 
 def _score_link(state: KaartState, page: score_ui.Page, code: str, gemeente: str) -> None:
     """'Opbouw van de score': the Scores page on this score, view, level and region (the names it reads)."""
-    params = {"gemeente": gemeente, "jaar": state.year, "score": page.score_id, "niveau": state.level,
-              "bekijk": page.view, "gebied": code}  # fmt: skip
+    params = {
+        "gemeente": gemeente,
+        "jaar": state.year,
+        "score": page.score_id,
+        "niveau": state.level,
+        "bekijk": page.view,
+        "gebied": code,
+    }
     if (ROOT / "pages" / "scores.py").exists():
-        st.page_link(str(ROOT / "pages" / "scores.py"), label="Opbouw van de score", icon=":material/stacked_bar_chart:",
-                     query_params={k: str(v) for k, v in params.items()})  # fmt: skip
+        st.page_link(
+            str(ROOT / "pages" / "scores.py"),
+            label="Opbouw van de score",
+            icon=":material/stacked_bar_chart:",
+            query_params={k: str(v) for k, v in params.items()},
+        )
     else:
         st.markdown(f"[Opbouw van de score]({page_url('scores', **params)})")
 
@@ -745,11 +873,22 @@ def downloads(state: KaartState, result: KaartResult) -> None:
     frame = export_frame(state, result)
     stem = f"wijkkompas_kaart_{state.indicator.id}_{state.level}_{state.year}".replace(".", "_")
     c1, c2, _ = st.columns([1, 1, 3])
-    c1.download_button("Download CSV", lambda: to_csv_bytes(frame), f"{stem}.csv", "text/csv",
-                       icon=":material/download:", on_click="ignore")  # fmt: skip
-    c2.download_button("Download Excel", lambda: to_xlsx_bytes(frame, "Kaart"), f"{stem}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
-                       on_click="ignore")  # fmt: skip
+    c1.download_button(
+        "Download CSV",
+        lambda: to_csv_bytes(frame),
+        f"{stem}.csv",
+        "text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    c2.download_button(
+        "Download Excel",
+        lambda: to_xlsx_bytes(frame, "Kaart"),
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 
 def source(state: KaartState, result: KaartResult) -> None:

@@ -89,13 +89,23 @@ def choices() -> Choices:
     _seed("kp_ref", _q("referentie") if _q("referentie") in REFERENCES else d.reference)
     _seed("kp_urgent", _q("alleen_urgent") == "1")
     _seed("kp_search", _q("zoek"))
-    weergave = st.segmented_control("Weergave", list(VIEWS), key="kp_weergave", format_func=VIEWS.__getitem__,
-                                    help="Het kompas per jaar, of de signalen van verslechtering tussen twee jaren.")  # fmt: skip
+    weergave = st.segmented_control(
+        "Weergave",
+        list(VIEWS),
+        key="kp_weergave",
+        format_func=VIEWS.__getitem__,
+        help="Het kompas per jaar, of de signalen van verslechtering tussen twee jaren.",
+    )
     weergave = weergave or "kompas"
     c1, c2, c3 = st.columns(3)
     level = c1.radio("Niveau", list(LEVELS), key="kp_level", format_func=LEVELS.__getitem__, horizontal=True)
-    reference = c2.selectbox("Vergelijken met", list(REFERENCES), key="kp_ref", format_func=REFERENCE_LABELS.__getitem__,
-                             help="De referentie: het gemiddelde waartegen elk gebied wordt afgezet.")  # fmt: skip
+    reference = c2.selectbox(
+        "Vergelijken met",
+        list(REFERENCES),
+        key="kp_ref",
+        format_func=REFERENCE_LABELS.__getitem__,
+        help="De referentie: het gemiddelde waartegen elk gebied wordt afgezet.",
+    )
     van = tot = None
     sort = SORT_URGENT
     if weergave == "signalen":
@@ -117,8 +127,20 @@ def choices() -> Choices:
     f1, f2 = st.columns([1, 2])
     only_urgent = weergave == "kompas" and f1.toggle("Alleen met een urgent thema", key="kp_urgent")
     search = f2.text_input("Zoek een gebied", key="kp_search", placeholder="naam of code")
-    return Choices(gemeenten, year, level, reference, sort, only_urgent, search.strip(), _q("regio").upper(),
-                   _q("thema"), weergave, van, tot)  # fmt: skip
+    return Choices(
+        gemeenten,
+        year,
+        level,
+        reference,
+        sort,
+        only_urgent,
+        search.strip(),
+        _q("regio").upper(),
+        _q("thema"),
+        weergave,
+        van,
+        tot,
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -193,12 +215,15 @@ def matrix_frame(view: KompasView, c: Choices) -> pd.DataFrame:
                 word = {TOO_SMALL: "te klein", NO_PEERS: "geen vergelijking"}.get(view.reason[r, t], "onvoldoende")
                 texts.append(f"{word} ({count})")
         out[theme.short] = texts
-    out["Profiel"] = [page_url("wijkprofiel", gemeente=g, regio=code)
-                      for code, g in zip(reg["region_code"], reg["gemeente_code"], strict=True)]  # fmt: skip
+    out["Profiel"] = [
+        page_url("wijkprofiel", gemeente=g, regio=code)
+        for code, g in zip(reg["region_code"], reg["gemeente_code"], strict=True)
+    ]
     out["_order"] = np.arange(len(out))
     if c.sort == SORT_URGENT:
-        worst = np.nan_to_num(np.nanmin(np.where(np.isnan(view.deviation), np.inf, view.deviation), axis=1),
-                              posinf=np.inf)  # fmt: skip
+        worst = np.nan_to_num(
+            np.nanmin(np.where(np.isnan(view.deviation), np.inf, view.deviation), axis=1), posinf=np.inf
+        )
         out["_k"] = -view.urgent_count() + 0.0
         out["_k2"] = worst
         out = out.sort_values(["_k", "_k2", "Gebied"], na_position="last", kind="stable")
@@ -209,8 +234,10 @@ def matrix_frame(view: KompasView, c: Choices) -> pd.DataFrame:
         out = out[out["Urgent"] > 0]
     if c.search:
         s = c.search.casefold()
-        out = out[out["Gebied"].astype(str).str.casefold().str.contains(s, regex=False)
-                  | out["Code"].astype(str).str.casefold().str.contains(s, regex=False)]  # fmt: skip
+        out = out[
+            out["Gebied"].astype(str).str.casefold().str.contains(s, regex=False)
+            | out["Code"].astype(str).str.casefold().str.contains(s, regex=False)
+        ]
     return out.drop(columns=[k for k in ("_k", "_k2") if k in out.columns]).reset_index(drop=True)
 
 
@@ -244,10 +271,16 @@ def matrix(view: KompasView, c: Choices) -> tuple[str | None, str | None]:
         **{s: st.column_config.TextColumn(s, help=f"{t.label}: {t.description}") for s, t in shorts.items()},
     }
     event = st.dataframe(
-        _styled(frame, view), hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 560),
-        on_select="rerun", selection_mode="single-cell", key=f"kp_matrix_{view.level}_{view.year}",
-        column_order=[x for x in frame.columns if x not in ("Code", "_order")], column_config=config,
-    )  # fmt: skip
+        _styled(frame, view),
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(frame), 560),
+        on_select="rerun",
+        selection_mode="single-cell",
+        key=f"kp_matrix_{view.level}_{view.year}",
+        column_order=[x for x in frame.columns if x not in ("Code", "_order")],
+        column_config=config,
+    )
     st.caption(legend_text(view) + " Klik op een cel voor de cijfers erachter; 'open' opent het wijkprofiel.")
     cells = getattr(getattr(event, "selection", None), "cells", []) or []
     if cells:
@@ -284,8 +317,12 @@ def pick_cell(view: KompasView, c: Choices, clicked: tuple[str | None, str | Non
     if st.session_state["kp_cell_region"] not in ["", *codes]:
         st.session_state["kp_cell_region"] = ""
     a, b = st.columns(2)
-    region = a.selectbox("Gebied", ["", *codes], key="kp_cell_region",
-                         format_func=lambda x: "Kies een gebied" if not x else f"{names.get(x, x)} ({x})")  # fmt: skip
+    region = a.selectbox(
+        "Gebied",
+        ["", *codes],
+        key="kp_cell_region",
+        format_func=lambda x: "Kies een gebied" if not x else f"{names.get(x, x)} ({x})",
+    )
     theme = b.selectbox("Thema", theme_ids, key="kp_cell_theme", format_func=lambda t: view.theme(t).label)
     return (region or None), theme
 
@@ -299,22 +336,30 @@ def _fmt(view: KompasView, indicator: str, value: float) -> str:
 
 def evidence_frame(view: KompasView, region: str, theme: str) -> pd.DataFrame:
     rows = []
-    kinds = {"gemeente": "gemeente", "gemiddelde": "gemiddelde van de gemeente", "selectie": "gekozen gemeenten",
-             "nederland": "Nederland", "": ""}  # fmt: skip
+    kinds = {
+        "gemeente": "gemeente",
+        "gemiddelde": "gemiddelde van de gemeente",
+        "selectie": "gekozen gemeenten",
+        "nederland": "Nederland",
+        "": "",
+    }
     for e in view.evidence(region, theme):
         per = e.per_inwoners
-        rows.append({
-            "Cijfer": e.label,
-            "Waarde": _fmt(view, e.indicator, e.value) if not per else nl_number(e.value, 1),
-            "Referentie": (_fmt(view, e.indicator, e.reference) if not per else nl_number(e.reference, 1))
-            + (f" ({kinds.get(e.reference_kind, e.reference_kind)})" if e.reference_kind else ""),
-            "Afwijking (sd)": nl_number(e.z, 2) if e.counts else "–",
-            "Richting": "hoger is beter" if e.direction == "higher_is_better" else "lager is beter",
-            "Telt mee": "ja" if e.counts else missing_text(e.status),
-            f"In {view.previous_year}" if view.previous_year else "Eerder": (
-                _fmt(view, e.indicator, e.previous) if not per else nl_number(e.previous, 1)),
-            "Bron": " · ".join(x for x in (source_label(e.source_table), e.source_key) if x),
-        })  # fmt: skip
+        rows.append(
+            {
+                "Cijfer": e.label,
+                "Waarde": _fmt(view, e.indicator, e.value) if not per else nl_number(e.value, 1),
+                "Referentie": (_fmt(view, e.indicator, e.reference) if not per else nl_number(e.reference, 1))
+                + (f" ({kinds.get(e.reference_kind, e.reference_kind)})" if e.reference_kind else ""),
+                "Afwijking (sd)": nl_number(e.z, 2) if e.counts else "–",
+                "Richting": "hoger is beter" if e.direction == "higher_is_better" else "lager is beter",
+                "Telt mee": "ja" if e.counts else missing_text(e.status),
+                f"In {view.previous_year}" if view.previous_year else "Eerder": (
+                    _fmt(view, e.indicator, e.previous) if not per else nl_number(e.previous, 1)
+                ),
+                "Bron": " · ".join(x for x in (source_label(e.source_table), e.source_key) if x),
+            }
+        )
     return pd.DataFrame.from_records(rows)
 
 
@@ -332,8 +377,10 @@ def cell_detail(view: KompasView, region: str, theme: str) -> None:
             f"die in {view.year} bestaan ({cell.n_defined} in het thema)."
         )
     elif cell.reason == NO_PEERS:
-        st.markdown(f"**Geen vergelijking mogelijk**: er zijn cijfers, maar minder dan {MIN_PEERS} gebieden (of geen "
-                    "verschillen) om ze mee te vergelijken.")  # fmt: skip
+        st.markdown(
+            f"**Geen vergelijking mogelijk**: er zijn cijfers, maar minder dan {MIN_PEERS} gebieden (of geen "
+            "verschillen) om ze mee te vergelijken."
+        )
     else:
         need = max(min(view.definition.min_indicators, cell.n_defined), 1)
         st.markdown(
@@ -346,13 +393,20 @@ def cell_detail(view: KompasView, region: str, theme: str) -> None:
     if t.indicators:
         st.dataframe(evidence_frame(view, region, theme), hide_index=True, width="stretch")
     else:
-        st.info("Dit thema heeft nog geen cijfers. Cijfers met een richting (hoger of lager is beter) en dit thema "
-                "komen hier vanzelf bij, ook eigen gegevens.", icon=":material/info:")  # fmt: skip
+        st.info(
+            "Dit thema heeft nog geen cijfers. Cijfers met een richting (hoger of lager is beter) en dit thema "
+            "komen hier vanzelf bij, ook eigen gegevens.",
+            icon=":material/info:",
+        )
     st.caption(f"{t.description} Herkomst van de cijfers in dit thema: {t.origin}.")
     from wijkkompas.ui.navigation import ROOT
 
-    st.page_link(str(ROOT / "pages" / "wijkprofiel.py"), label=f"Wijkprofiel van {cell.region_name} openen",
-                 icon=":material/description:", query_params={"gemeente": g, "regio": region})  # fmt: skip
+    st.page_link(
+        str(ROOT / "pages" / "wijkprofiel.py"),
+        label=f"Wijkprofiel van {cell.region_name} openen",
+        icon=":material/description:",
+        query_params={"gemeente": g, "regio": region},
+    )
     notes_hook(region, cell.region_name, theme)
 
 
@@ -376,8 +430,12 @@ def downloads(view: KompasView) -> None:
     base = f"kompas_{'_'.join(view.gemeenten)}_{view.year}_{view.level}"
     a, b, c = st.columns(3)
     a.download_button("Download CSV", to_csv_bytes(frame), f"{base}.csv", "text/csv")
-    b.download_button("Download Excel", to_xlsx_bytes(frame, "Kompas"), f"{base}.xlsx",
-                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    b.download_button(
+        "Download Excel",
+        to_xlsx_bytes(frame, "Kompas"),
+        f"{base}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     with c:
         if st.button("Maak PDF voor de raad (A4)", key="kp_pdf"):
             from wijkkompas.export.kompas import kompas_pdf
@@ -396,8 +454,16 @@ def signalen_section(c: Choices) -> None:
     store = context.get_store()
     span = [y for y in store.years() if c.van <= y <= c.tot]
     values = context.values(c.gemeenten, span, [c.level, "gemeente"], nederland=True)
-    found, covered, uncovered = signalen_report(values, context.regions(c.gemeenten), context.catalogue(),
-                                                c.gemeenten, c.van, c.tot, [c.level], reference=c.reference)  # fmt: skip
+    found, covered, uncovered = signalen_report(
+        values,
+        context.regions(c.gemeenten),
+        context.catalogue(),
+        c.gemeenten,
+        c.van,
+        c.tot,
+        [c.level],
+        reference=c.reference,
+    )
     rules = default_definition().signalen
     st.caption(
         f"Een signaal: minstens {rules.min_worse} cijfers van één thema zijn tussen {c.van} en {c.tot} elk meer "
@@ -416,37 +482,70 @@ def signalen_section(c: Choices) -> None:
         )
     if not found:
         if covered:
-            st.success(f"Geen signalen tussen {c.van} en {c.tot} voor de gekozen {LEVELS[c.level].lower()} op: "
-                       f"{', '.join(esc(x) for x in covered)}.")  # fmt: skip
+            st.success(
+                f"Geen signalen tussen {c.van} en {c.tot} voor de gekozen {LEVELS[c.level].lower()} op: "
+                f"{', '.join(esc(x) for x in covered)}."
+            )
         else:
-            st.warning(f"Tussen {c.van} en {c.tot} is op geen enkel thema iets te vergelijken: er zijn geen cijfers "
-                       "die in beide jaren bekend zijn.")  # fmt: skip
+            st.warning(
+                f"Tussen {c.van} en {c.tot} is op geen enkel thema iets te vergelijken: er zijn geen cijfers "
+                "die in beide jaren bekend zijn."
+            )
         return
     st.markdown(f"**{len(found)} signalen** tussen {c.van} en {c.tot}")
     names = selection.gemeente_names()
     for s in found:
         open_it = s.region_code == c.region and s.theme == c.theme
-        with st.expander(f"{s.region_name} ({names.get(s.gemeente_code, s.gemeente_code)}) · {s.summary}",
-                         expanded=open_it):  # fmt: skip
-            rows = [{"Cijfer": e.label, f"{s.van}": nl_number(e.before, 1), f"{s.tot}": nl_number(e.after, 1),
-                     "Verandering": nl_number(e.change, 1), "Gebruikelijk": nl_number(e.usual, 1),
-                     "Richting": "hoger is beter" if e.direction == "higher_is_better" else "lager is beter",
-                     "Telt als slechter": "ja" if e.worse else "",
-                     "Bron": " → ".join(dict.fromkeys(source_label(x) for x in (e.source_before, e.source_after) if x))}
-                    for e in s.evidence if e.before == e.before or e.after == e.after]  # fmt: skip
+        with st.expander(
+            f"{s.region_name} ({names.get(s.gemeente_code, s.gemeente_code)}) · {s.summary}", expanded=open_it
+        ):
+            rows = [
+                {
+                    "Cijfer": e.label,
+                    f"{s.van}": nl_number(e.before, 1),
+                    f"{s.tot}": nl_number(e.after, 1),
+                    "Verandering": nl_number(e.change, 1),
+                    "Gebruikelijk": nl_number(e.usual, 1),
+                    "Richting": "hoger is beter" if e.direction == "higher_is_better" else "lager is beter",
+                    "Telt als slechter": "ja" if e.worse else "",
+                    "Bron": " → ".join(dict.fromkeys(source_label(x) for x in (e.source_before, e.source_after) if x)),
+                }
+                for e in s.evidence
+                if e.before == e.before or e.after == e.after
+            ]
             st.dataframe(pd.DataFrame.from_records(rows), hide_index=True, width="stretch")
-            link = page_url("kompas", gemeente=",".join(c.gemeenten), jaar=c.year, weergave="signalen", van=s.van,
-                            tot=s.tot, niveau=s.level, referentie=c.reference, regio=s.region_code, thema=s.theme)  # fmt: skip
-            st.markdown(f"[Link naar dit signaal]({link}) · "
-                        f"[Wijkprofiel]({page_url('wijkprofiel', gemeente=s.gemeente_code, regio=s.region_code)})")  # fmt: skip
-    st.download_button("Signalen downloaden (CSV)", to_csv_bytes(signal_frame(found)),
-                       f"signalen_{'_'.join(c.gemeenten)}_{c.van}_{c.tot}.csv", "text/csv")  # fmt: skip
+            link = page_url(
+                "kompas",
+                gemeente=",".join(c.gemeenten),
+                jaar=c.year,
+                weergave="signalen",
+                van=s.van,
+                tot=s.tot,
+                niveau=s.level,
+                referentie=c.reference,
+                regio=s.region_code,
+                thema=s.theme,
+            )
+            st.markdown(
+                f"[Link naar dit signaal]({link}) · "
+                f"[Wijkprofiel]({page_url('wijkprofiel', gemeente=s.gemeente_code, regio=s.region_code)})"
+            )
+    st.download_button(
+        "Signalen downloaden (CSV)",
+        to_csv_bytes(signal_frame(found)),
+        f"signalen_{'_'.join(c.gemeenten)}_{c.van}_{c.tot}.csv",
+        "text/csv",
+    )
 
 
 def sync_url(c: Choices, region: str | None, theme: str | None) -> None:
-    extra: dict[str, object] = {"weergave": c.weergave if c.weergave != "kompas" else None, "niveau": c.level,
-                                "referentie": c.reference, "zoek": c.search or None,
-                                "alleen_urgent": "1" if c.only_urgent else None}  # fmt: skip
+    extra: dict[str, object] = {
+        "weergave": c.weergave if c.weergave != "kompas" else None,
+        "niveau": c.level,
+        "referentie": c.reference,
+        "zoek": c.search or None,
+        "alleen_urgent": "1" if c.only_urgent else None,
+    }
     if c.weergave == "signalen":
         extra.update(van=c.van, tot=c.tot, regio=c.region or None, thema=c.theme or None)
     else:

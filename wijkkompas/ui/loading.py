@@ -127,7 +127,11 @@ def online_form() -> None:
         )
         chosen = st.multiselect("Jaren", years, default=years[-2:-1] or years[-1:])
         parts = st.multiselect(
-            "Wat ophalen", list(PART_LABELS), default=list(PART_LABELS), format_func=PART_LABELS.__getitem__, key="online_parts"
+            "Wat ophalen",
+            list(PART_LABELS),
+            default=list(PART_LABELS),
+            format_func=PART_LABELS.__getitem__,
+            key="online_parts",
         )
         refresh = st.checkbox(
             "Alles opnieuw downloaden",

@@ -220,11 +220,23 @@ def render_choropleth(
     """
     frame, extra = _normalise(geo_values, tooltip_extra)
     kwargs = dict(
-        value_label=value_label, unit=unit, better=better, decimals=int(decimals), method=method, k=int(k), level=level,
-        outlines=outlines, gemeente_outline=gemeente_outline, labels=labels,
-        gemeente_values=dict(gemeente_values or {}), gemeente_names=dict(gemeente_names or {}), tooltip_extra=extra,
-        basemap=bool(basemap), categories=list(categories) if categories else None, category_column=category_column,
-    )  # fmt: skip
+        value_label=value_label,
+        unit=unit,
+        better=better,
+        decimals=int(decimals),
+        method=method,
+        k=int(k),
+        level=level,
+        outlines=outlines,
+        gemeente_outline=gemeente_outline,
+        labels=labels,
+        gemeente_values=dict(gemeente_values or {}),
+        gemeente_names=dict(gemeente_names or {}),
+        tooltip_extra=extra,
+        basemap=bool(basemap),
+        categories=list(categories) if categories else None,
+        category_column=category_column,
+    )
     columns = ["region_code", "region_name", "gemeente_code", "value", "status", *extra.values()]
     if category_column:
         columns.append(category_column)

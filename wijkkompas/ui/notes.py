@@ -58,27 +58,56 @@ def _theme_choices(theme: str | None, extra: str = "") -> list[str]:
 def _fields(k: str, prefix: str, theme_options: list[str]) -> None:
     """Widgets of the add/edit form; values live in session state under `<k>_<prefix>_<field>`."""
     c1, c2, c3 = st.columns([1, 1, 1])
-    c1.date_input("Datum", key=f"{k}_{prefix}_date", max_value=date.today(), min_value=model.EARLIEST,
-                  format="DD-MM-YYYY", help="Wanneer is dit gezegd of gezien?")  # fmt: skip
-    c2.selectbox("Waar gezegd of gezien", list(model.SOURCES), key=f"{k}_{prefix}_source",
-                 format_func=model.SOURCES.__getitem__)  # fmt: skip
-    c3.text_input("Rol van wie het opschrijft", key=f"{k}_{prefix}_role", max_chars=model.MAX_ROLE,
-                  placeholder="bijvoorbeeld wijkmanager", help="Uw rol, geen naam: bijvoorbeeld wijkmanager of opbouwwerker.")  # fmt: skip
-    st.selectbox("Thema (optioneel)", theme_options, key=f"{k}_{prefix}_theme", accept_new_options=True,
-                 help="Kies een thema of typ een eigen thema.")  # fmt: skip
-    st.text_area("Wat is er gezegd of gezien?", key=f"{k}_{prefix}_text", max_chars=model.MAX_TEXT, height=110,
-                 placeholder="Schrijf op wat iemand zei, zo letterlijk mogelijk. Geen namen van bewoners.")  # fmt: skip
+    c1.date_input(
+        "Datum",
+        key=f"{k}_{prefix}_date",
+        max_value=date.today(),
+        min_value=model.EARLIEST,
+        format="DD-MM-YYYY",
+        help="Wanneer is dit gezegd of gezien?",
+    )
+    c2.selectbox(
+        "Waar gezegd of gezien", list(model.SOURCES), key=f"{k}_{prefix}_source", format_func=model.SOURCES.__getitem__
+    )
+    c3.text_input(
+        "Rol van wie het opschrijft",
+        key=f"{k}_{prefix}_role",
+        max_chars=model.MAX_ROLE,
+        placeholder="bijvoorbeeld wijkmanager",
+        help="Uw rol, geen naam: bijvoorbeeld wijkmanager of opbouwwerker.",
+    )
+    st.selectbox(
+        "Thema (optioneel)",
+        theme_options,
+        key=f"{k}_{prefix}_theme",
+        accept_new_options=True,
+        help="Kies een thema of typ een eigen thema.",
+    )
+    st.text_area(
+        "Wat is er gezegd of gezien?",
+        key=f"{k}_{prefix}_text",
+        max_chars=model.MAX_TEXT,
+        height=110,
+        placeholder="Schrijf op wat iemand zei, zo letterlijk mogelijk. Geen namen van bewoners.",
+    )
 
 
-def _from_fields(k: str, prefix: str, region_code: str, region_name: str, note_id: str | None = None,
-                 created: str = "") -> model.Note:  # fmt: skip
+def _from_fields(
+    k: str, prefix: str, region_code: str, region_name: str, note_id: str | None = None, created: str = ""
+) -> model.Note:
     s = st.session_state
     theme = s.get(f"{k}_{prefix}_theme") or ""
     return model.make_note(
-        region_code, region_name, s.get(f"{k}_{prefix}_date"), s.get(f"{k}_{prefix}_text") or "",
-        s.get(f"{k}_{prefix}_source") or "", s.get(f"{k}_{prefix}_role") or "",
-        "" if theme == NO_THEME else theme, note_id=note_id, created=created,
-    )  # fmt: skip
+        region_code,
+        region_name,
+        s.get(f"{k}_{prefix}_date"),
+        s.get(f"{k}_{prefix}_text") or "",
+        s.get(f"{k}_{prefix}_source") or "",
+        s.get(f"{k}_{prefix}_role") or "",
+        "" if theme == NO_THEME else theme,
+        note_id=note_id,
+        created=created,
+    )
 
 
 def _reset_add(k: str, theme: str | None) -> None:
@@ -168,21 +197,38 @@ def _note_box(k: str, store: Store, note: model.Note, editable: bool, theme_opti
             with st.form(f"{k}_form_edit_{note.id}", border=False):
                 _fields(k, "edit", _theme_choices(None, note.theme))
                 row = st.container(horizontal=True)
-                row.form_submit_button("Wijziging opslaan", type="primary", on_click=_save_edit, args=(k, store, note),
-                                      icon=":material/save:")  # fmt: skip
+                row.form_submit_button(
+                    "Wijziging opslaan",
+                    type="primary",
+                    on_click=_save_edit,
+                    args=(k, store, note),
+                    icon=":material/save:",
+                )
                 row.form_submit_button("Annuleren", on_click=_cancel, args=(k,))
         elif deleting:
             st.warning("Weet u zeker dat u deze notitie wilt verwijderen? Dat kan niet ongedaan worden gemaakt.")
             row = st.container(horizontal=True)
-            row.button("Ja, verwijderen", key=f"{k}_del_yes_{note.id}", type="primary", on_click=_delete,
-                      args=(k, store, note.id), icon=":material/delete:")  # fmt: skip
+            row.button(
+                "Ja, verwijderen",
+                key=f"{k}_del_yes_{note.id}",
+                type="primary",
+                on_click=_delete,
+                args=(k, store, note.id),
+                icon=":material/delete:",
+            )
             row.button("Nee, bewaren", key=f"{k}_del_no_{note.id}", on_click=_cancel, args=(k,))
         else:
             row = st.container(horizontal=True)
-            row.button("Wijzigen", key=f"{k}_edit_{note.id}", on_click=_start_edit, args=(k, note),
-                      icon=":material/edit:")  # fmt: skip
-            row.button("Verwijderen", key=f"{k}_del_{note.id}", on_click=_ask_delete, args=(k, note.id),
-                      icon=":material/delete:")  # fmt: skip
+            row.button(
+                "Wijzigen", key=f"{k}_edit_{note.id}", on_click=_start_edit, args=(k, note), icon=":material/edit:"
+            )
+            row.button(
+                "Verwijderen",
+                key=f"{k}_del_{note.id}",
+                on_click=_ask_delete,
+                args=(k, note.id),
+                icon=":material/delete:",
+            )
 
 
 def notes_panel(
@@ -219,10 +265,15 @@ def notes_panel(
     if found.notes:
         stem = re.sub(r"[^A-Za-z0-9_-]", "_", f"notities_{region_code}" + (f"_{theme}" if theme else ""))
         st.download_button(
-            "Download notities (CSV)", data=notes_csv(found.notes), file_name=f"{stem}.csv", mime="text/csv",
-            key=f"{k}_csv", icon=":material/download:", on_click="ignore",
+            "Download notities (CSV)",
+            data=notes_csv(found.notes),
+            file_name=f"{stem}.csv",
+            mime="text/csv",
+            key=f"{k}_csv",
+            icon=":material/download:",
+            on_click="ignore",
             help="Alle notities hierboven, te openen in Excel. Tekst die op een formule lijkt blijft tekst.",
-        )  # fmt: skip
+        )
     if not allow_edit:
         return found
     if not beheer_only("notities toevoegen, wijzigen of verwijderen"):
@@ -234,6 +285,11 @@ def notes_panel(
         st.form(f"{k}_form_add", border=False),
     ):
         _fields(k, "add", options)
-        st.form_submit_button("Notitie opslaan", type="primary", on_click=_add,
-                              args=(k, store, region_code, region_name, theme), icon=":material/save:")  # fmt: skip
+        st.form_submit_button(
+            "Notitie opslaan",
+            type="primary",
+            on_click=_add,
+            args=(k, store, region_code, region_name, theme),
+            icon=":material/save:",
+        )
     return found

@@ -32,9 +32,11 @@ def pack_upload() -> None:
     if done:
         st.success("Het gegevenspakket is geïnstalleerd.\n\n" + "\n".join(f"- {line}" for line in done))
     upload = st.file_uploader(
-        "Gegevenspakket installeren", type=["zip", "wkpakket"], key=f"{KEY_UPLOAD}_{st.session_state.get(KEY_UPLOAD, 0)}",
+        "Gegevenspakket installeren",
+        type=["zip", "wkpakket"],
+        key=f"{KEY_UPLOAD}_{st.session_state.get(KEY_UPLOAD, 0)}",
         help="Een pakket gemaakt met 'Gegevenspakket maken' of 'python -m wijkkompas pack export'. Er is geen internet voor nodig.",
-    )  # fmt: skip
+    )
     if upload is None:
         return
     data = upload.getvalue()
@@ -87,9 +89,12 @@ def pack_download() -> None:
         st.caption("Er zijn nog geen gegevens geladen; een pakket maken kan daarna.")
         return
     chosen = st.multiselect(
-        "Gemeenten in het pakket", list(names), default=[g for g in selection.chosen_gemeenten() if g in names] or list(names)[:1],
-        format_func=lambda g: f"{names.get(g, g)} ({g})", key="pk_gemeenten",
-    )  # fmt: skip
+        "Gemeenten in het pakket",
+        list(names),
+        default=[g for g in selection.chosen_gemeenten() if g in names] or list(names)[:1],
+        format_func=lambda g: f"{names.get(g, g)} ({g})",
+        key="pk_gemeenten",
+    )
     if st.button("Gegevenspakket maken", key="pk_make", disabled=not chosen, icon=":material/inventory_2:"):
         try:
             data, summary = build_pack(context.get_store().data_dir, chosen)
@@ -102,6 +107,10 @@ def pack_download() -> None:
         data, lines, codes = made
         st.success("Het pakket is klaar:\n\n" + lines)
         st.download_button(
-            "Pakket downloaden", data, file_name=f"wijkkompas-pakket-{codes}-{date.today():%Y%m%d}.zip", mime="application/zip",
-            key="pk_download", on_click="ignore",
-        )  # fmt: skip
+            "Pakket downloaden",
+            data,
+            file_name=f"wijkkompas-pakket-{codes}-{date.today():%Y%m%d}.zip",
+            mime="application/zip",
+            key="pk_download",
+            on_click="ignore",
+        )

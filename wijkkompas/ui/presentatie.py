@@ -114,8 +114,9 @@ def deck_for(pres: Presentation, *, exit_url: str = "", outside: bool = False) -
     ver = store.version()
     contents = _contents(str(store.data_dir), ver, pres_json)
     deck_id = hashlib.sha1(f"{model.slug(name)}|{pres_json}".encode()).hexdigest()[:12]
-    html = deck.deck_html(contents, title=name, deck_id=deck_id, exit_url=exit_url or None,
-                          data_version=ver[-12:], listen_outside=outside)  # fmt: skip
+    html = deck.deck_html(
+        contents, title=name, deck_id=deck_id, exit_url=exit_url or None, data_version=ver[-12:], listen_outside=outside
+    )
     return html, [(i, c.notice) for i, c in enumerate(contents) if c.notice]
 
 
@@ -201,14 +202,24 @@ def open_panel() -> None:
     st.session_state["pr_choose"] = current
     c1, c2 = st.columns([3, 2])
     c1.selectbox(
-        "Presentatie", options, key="pr_choose", on_change=_open_saved,
-        format_func=lambda k: "Nieuwe presentatie" if k == NEW else f"{saved.presentations[k].name} ({len(saved.presentations[k].slides)} dia's)",
+        "Presentatie",
+        options,
+        key="pr_choose",
+        on_change=_open_saved,
+        format_func=lambda k: (
+            "Nieuwe presentatie"
+            if k == NEW
+            else f"{saved.presentations[k].name} ({len(saved.presentations[k].slides)} dia's)"
+        ),
         help="Kies een opgeslagen presentatie om te bewerken of te presenteren, of begin een nieuwe.",
-    )  # fmt: skip
+    )
     c2.file_uploader(
-        "Presentatie inlezen (.json)", type=["json"], key="pr_import", on_change=_import_file,
+        "Presentatie inlezen (.json)",
+        type=["json"],
+        key="pr_import",
+        on_change=_import_file,
         help="Een bestand dat met 'Presentatie downloaden' is gemaakt, bijvoorbeeld door een collega.",
-    )  # fmt: skip
+    )
 
 
 # =========================================================================== composing: the list of slides
@@ -402,8 +413,12 @@ def add_slide_form() -> None:
             defs = default_definitions()
             saved = list_saved(store.data_dir).definitions
             score_options = [(sid, None) for sid in defs] + [(d.id, stem) for stem, d in saved.items() if d.id in defs]
-            pick = st.selectbox("Score", score_options, key="pr_k_score",
-                                format_func=lambda o: defs[o[0]].label + (f" – bewaard als '{saved[o[1]].name}'" if o[1] else ""))  # fmt: skip
+            pick = st.selectbox(
+                "Score",
+                score_options,
+                key="pr_k_score",
+                format_func=lambda o: defs[o[0]].label + (f" – bewaard als '{saved[o[1]].name}'" if o[1] else ""),
+            )
             params = {"gemeenten": gms, "jaar": year, "niveau": level, "score": pick[0], "score_naam": pick[1]}
             label = defs[pick[0]].label
         else:
@@ -411,18 +426,25 @@ def add_slide_form() -> None:
             if not options:
                 st.info(f"Voor deze keuze zijn er geen cijfers per {level} in {year}.")
                 return
-            ind = st.selectbox(
-                "Cijfer", options, key="pr_k_ind", format_func=lambda i: _label(cat, i)
-            )
+            ind = st.selectbox("Cijfer", options, key="pr_k_ind", format_func=lambda i: _label(cat, i))
             params = {"gemeenten": gms, "jaar": year, "niveau": level, "indicator": ind}
             label = _label(cat, ind)
         names.update({g: gm_names.get(g, g) for g in gms})
         suggestion = slides.default_title("kaart", names=names, label=label, gemeenten=gms, niveau=level, year=year)
     elif kind == "kompas":
-        gms = c1.multiselect("Gemeente(n)", list(gm_names), default=chosen_gm, key="pr_ko_gm",
-                             format_func=lambda g: gm_names.get(g, g), max_selections=3)  # fmt: skip
+        gms = c1.multiselect(
+            "Gemeente(n)",
+            list(gm_names),
+            default=chosen_gm,
+            key="pr_ko_gm",
+            format_func=lambda g: gm_names.get(g, g),
+            max_selections=3,
+        )
         year = c2.selectbox(
-            "Jaar", years, index=years.index(default_year) if default_year in years else len(years) - 1, key="pr_ko_year"
+            "Jaar",
+            years,
+            index=years.index(default_year) if default_year in years else len(years) - 1,
+            key="pr_ko_year",
         )
         level = c3.radio("Niveau", ["wijk", "buurt"], horizontal=True, key="pr_ko_level")
         params = {"gemeenten": gms, "jaar": year, "niveau": level}
@@ -469,18 +491,25 @@ def add_slide_form() -> None:
             max_selections=model.MAX_TREND,
         )
         options = _indicators_with_data(chosen_gm, None, None)
-        ind = c2.selectbox(
-            "Cijfer", options, key="pr_tr_ind", format_func=lambda i: _label(cat, i)
-        )
+        ind = c2.selectbox("Cijfer", options, key="pr_tr_ind", format_func=lambda i: _label(cat, i))
         params = {"regios": codes, "indicator": ind}
         label = _label(cat, ind)
         names.update({c: regions[c].split(" (")[0] for c in regions})
         suggestion = slides.default_title("trend", names=names, label=label, regios=codes)
     t1, t2 = st.columns(2)
-    t1.text_input("Titel", key="pr_new_title", placeholder=suggestion, max_chars=model.MAX_TITLE,
-                  help="Leeg laten: de voorgestelde titel wordt gebruikt.")  # fmt: skip
-    t2.text_input("Boodschap (één zin)", key="pr_new_msg", max_chars=model.MAX_MESSAGE,
-                  placeholder="Wat moet de raad onthouden van deze dia?")  # fmt: skip
+    t1.text_input(
+        "Titel",
+        key="pr_new_title",
+        placeholder=suggestion,
+        max_chars=model.MAX_TITLE,
+        help="Leeg laten: de voorgestelde titel wordt gebruikt.",
+    )
+    t2.text_input(
+        "Boodschap (één zin)",
+        key="pr_new_msg",
+        max_chars=model.MAX_MESSAGE,
+        placeholder="Wat moet de raad onthouden van deze dia?",
+    )
     st.button(
         "Dia toevoegen",
         type="primary",
@@ -561,14 +590,27 @@ def save_panel(pres: Presentation) -> None:
             icon=":material/slideshow:",
             query_params={"presentatie": slug, "modus": "presenteren"},
         )
-    b3.download_button("Presentatie downloaden", model.to_json_bytes(pres), file_name=f"{pres.slug or 'presentatie'}.json",
-                       mime="application/json", key="pr_dl_json", disabled=not pres.slides, on_click="ignore",
-                       help="Als bestand, om te bewaren of door te sturen; inlezen kan hierboven.")  # fmt: skip
+    b3.download_button(
+        "Presentatie downloaden",
+        model.to_json_bytes(pres),
+        file_name=f"{pres.slug or 'presentatie'}.json",
+        mime="application/json",
+        key="pr_dl_json",
+        disabled=not pres.slides,
+        on_click="ignore",
+        help="Als bestand, om te bewaren of door te sturen; inlezen kan hierboven.",
+    )
     if pres.slides:
         html, _ = deck_for(pres)
-        b4.download_button("Als HTML (zonder internet)", html.encode("utf-8"), file_name=f"{pres.slug or 'presentatie'}-{date.today():%Y%m%d}.html",
-                           mime="text/html", key="pr_dl_html", on_click="ignore",
-                           help="Eén bestand met alle dia's. Opent in elke browser, ook zonder Wijkkompas en zonder internet.")  # fmt: skip
+        b4.download_button(
+            "Als HTML (zonder internet)",
+            html.encode("utf-8"),
+            file_name=f"{pres.slug or 'presentatie'}-{date.today():%Y%m%d}.html",
+            mime="text/html",
+            key="pr_dl_html",
+            on_click="ignore",
+            help="Eén bestand met alle dia's. Opent in elke browser, ook zonder Wijkkompas en zonder internet.",
+        )
     if slug:
         link = page_url(URL_PATH, presentatie=slug, modus="presenteren")
         st.caption(
@@ -592,6 +634,16 @@ def sync_url() -> None:
 
 
 __all__ = [
-    "add_slide_form", "deck_for", "draft", "open_from_url", "open_panel", "present", "present_mode", "preview",
-    "save_panel", "show_messages", "slide_list", "sync_url",
-]  # fmt: skip
+    "add_slide_form",
+    "deck_for",
+    "draft",
+    "open_from_url",
+    "open_panel",
+    "present",
+    "present_mode",
+    "preview",
+    "save_panel",
+    "show_messages",
+    "slide_list",
+    "sync_url",
+]

@@ -73,10 +73,12 @@ def choose_region() -> str:
     buurt_names = {WHOLE_WIJK: "Hele wijk", **dict(zip(buurten["region_code"], buurten["region_name"], strict=True))}
     _keep(KEY_BUURT, list(buurt_names))
     buurt = cols[i + 1].selectbox(
-        "Buurt (optioneel)", list(buurt_names), key=KEY_BUURT,
+        "Buurt (optioneel)",
+        list(buurt_names),
+        key=KEY_BUURT,
         format_func=lambda c: buurt_names[c] if c == WHOLE_WIJK else f"{buurt_names[c]} ({c})",
         help="Kies een buurt voor het profiel van alleen die buurt.",
-    )  # fmt: skip
+    )
     code = wijk if buurt == WHOLE_WIJK else buurt
     selection.sync_query(regio=code)
     st.session_state[KEY_URL] = code
@@ -127,9 +129,13 @@ def _seed_from_url(code: str, loaded: list[str], names: dict[str, str]) -> None:
 def _profile(data_dir: str, ver: str, code: str, year: int | None) -> Profile:
     gm = gemeente_of(code)
     return build_profile(
-        context.values([gm], nederland=True), context.regions([gm]), context.catalogue(), code, year,
+        context.values([gm], nederland=True),
+        context.regions([gm]),
+        context.catalogue(),
+        code,
+        year,
         store_version=version_label(Store(data_dir)),
-    )  # fmt: skip
+    )
 
 
 def load(code: str) -> Profile:
@@ -318,9 +324,11 @@ def buurten(p: Profile) -> None:
             table[c] = [r["cells"][j]["text"] for r in rows]
         table["Profiel"] = [page_url("wijkprofiel", gemeente=h.gemeente_code, regio=r["code"]) for r in rows]
         st.dataframe(
-            table, hide_index=True, width="stretch",
+            table,
+            hide_index=True,
+            width="stretch",
             column_config={"Profiel": st.column_config.LinkColumn("Profiel", display_text="open")},
-        )  # fmt: skip
+        )
         from wijkkompas.profile import source_line
 
         st.caption(
@@ -346,13 +354,23 @@ def downloads(p: Profile) -> None:
     stem = file_stem(p)
     c1, c2, _ = st.columns([1, 1, 2])
     c1.download_button(
-        "Download PDF", data=lambda: _export_bytes(*args, "pdf"), file_name=f"{stem}.pdf", mime="application/pdf",
-        icon=":material/picture_as_pdf:", on_click="ignore", help="A4, 2 tot 4 pagina's, om te printen.",
-    )  # fmt: skip
+        "Download PDF",
+        data=lambda: _export_bytes(*args, "pdf"),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+        help="A4, 2 tot 4 pagina's, om te printen.",
+    )
     c2.download_button(
-        "Download HTML", data=lambda: _export_bytes(*args, "html"), file_name=f"{stem}.html", mime="text/html",
-        icon=":material/code:", on_click="ignore", help="Eén bestand dat ook zonder internet opent.",
-    )  # fmt: skip
+        "Download HTML",
+        data=lambda: _export_bytes(*args, "html"),
+        file_name=f"{stem}.html",
+        mime="text/html",
+        icon=":material/code:",
+        on_click="ignore",
+        help="Eén bestand dat ook zonder internet opent.",
+    )
 
 
 def file_stem(p: Profile) -> str:
@@ -388,11 +406,16 @@ def scores(p: Profile) -> None:
             )
     if (ROOT / "pages" / "scores.py").exists():
         st.page_link(
-            str(ROOT / "pages" / "scores.py"), label="Uitleg en kaart van de scores (pagina Scores)",
+            str(ROOT / "pages" / "scores.py"),
+            label="Uitleg en kaart van de scores (pagina Scores)",
             icon=":material/leaderboard:",
-            query_params={"gemeente": p.header.gemeente_code, "jaar": str(p.header.year), "niveau": p.header.level,
-                          "gebied": p.header.code},
-        )  # fmt: skip
+            query_params={
+                "gemeente": p.header.gemeente_code,
+                "jaar": str(p.header.year),
+                "niveau": p.header.level,
+                "gebied": p.header.code,
+            },
+        )
 
 
 def sources(p: Profile) -> None:

@@ -225,14 +225,24 @@ def weights_panel(
         )
         m1, m2 = st.columns(2)
         method = m1.radio(
-            "Rekenmethode", list(METHOD_SHORT), key=f"sc_method_{score_id}", format_func=METHOD_SHORT.get, horizontal=True,
-            help="z-score: hoe ver van het gemiddelde, in standaarddeviaties. Rangpercentiel: alleen de volgorde telt (minder gevoelig voor uitschieters).",
-        )  # fmt: skip
-        reference = m2.radio(
-            "100 = het gemiddelde van", list(REFERENCES), key=f"sc_ref_{score_id}",
-            format_func=lambda r: {"gemeente": "de eigen gemeente", "selectie": "de gekozen gemeenten", "alles": "alle geladen gemeenten"}[r],
+            "Rekenmethode",
+            list(METHOD_SHORT),
+            key=f"sc_method_{score_id}",
+            format_func=METHOD_SHORT.get,
             horizontal=True,
-        )  # fmt: skip
+            help="z-score: hoe ver van het gemiddelde, in standaarddeviaties. Rangpercentiel: alleen de volgorde telt (minder gevoelig voor uitschieters).",
+        )
+        reference = m2.radio(
+            "100 = het gemiddelde van",
+            list(REFERENCES),
+            key=f"sc_ref_{score_id}",
+            format_func=lambda r: {
+                "gemeente": "de eigen gemeente",
+                "selectie": "de gekozen gemeenten",
+                "alles": "alle geladen gemeenten",
+            }[r],
+            horizontal=True,
+        )
         cols = st.columns(len(base.themes))
         theme_weights: dict[str, float] = {}
         ind_weights: dict[tuple[str, str], float] = {}
@@ -277,8 +287,10 @@ def save_panel(page: Page, saved: SavedDefinitions) -> None:
     """Save under a name (atomic, in the data directory) or go back to the standard weights."""
     if not can_write():
         return  # a viewer may try weights on screen; keeping them is for beheer
-    changed = not page.definition.same_weights(page.base) or (
-        page.definition.method, page.definition.reference) != (page.base.method, page.base.reference)  # fmt: skip
+    changed = not page.definition.same_weights(page.base) or (page.definition.method, page.definition.reference) != (
+        page.base.method,
+        page.base.reference,
+    )
     flash = st.session_state.pop("sc_flash", None)
     with st.expander("Aangepaste gewichten bewaren", icon=":material/save:", expanded=bool(flash)):
         if flash:
@@ -355,16 +367,32 @@ def load(score_id: str, level: str, catalogue: Catalogue) -> tuple[list[str], in
     return gemeenten, int(year), context.values(gemeenten, [int(year)], [level])
 
 
-def compute_page(score_id: str, level: str, gemeenten: list[str], year: int, base: ScoreDefinition,
-                 definition: ScoreDefinition, catalogue: Catalogue, saved_key: str) -> Page:  # fmt: skip
+def compute_page(
+    score_id: str,
+    level: str,
+    gemeenten: list[str],
+    year: int,
+    base: ScoreDefinition,
+    definition: ScoreDefinition,
+    catalogue: Catalogue,
+    saved_key: str,
+) -> Page:
     pool = gemeenten
     if definition.reference == "alles":
         loaded = context.gemeenten()
         pool = sorted(set(loaded["gemeente_code"]) if not loaded.empty else set(gemeenten))
     values = context.values(pool, [year], [level])
     store = context.get_store()
-    key = (str(store.data_dir), store.version(), tuple(sorted(pool)), year, level, definition.method,
-           definition.reference, _structure(definition))  # fmt: skip
+    key = (
+        str(store.data_dir),
+        store.version(),
+        tuple(sorted(pool)),
+        year,
+        level,
+        definition.method,
+        definition.reference,
+        _structure(definition),
+    )
     prepared = _prepared(key, values, definition)
     if prepared.n_regions == 0:
         raise UserMessage(
@@ -429,12 +457,13 @@ def coverage(page: Page) -> bool:
                 f"- **{row.label}**: {INSUFFICIENT}. Geen cijfers in {page.year} voor: {', '.join(absent)}.{have}"
             )
         st.warning(
-            f"Niet elk thema kan worden berekend met de cijfers van {page.year}:\n\n" + "\n".join(lines)
+            f"Niet elk thema kan worden berekend met de cijfers van {page.year}:\n\n"
+            + "\n".join(lines)
             + ("\n\nDaardoor is er ook geen totaalscore." if np.isnan(page.result.total).all() else "")
             + "\n\nEen thema telt alleen als minstens de helft van zijn gewicht cijfers heeft. Laad meer gegevens "
             "(Start), voeg eigen cijfers toe, of kies een ander jaar.",
             icon=":material/data_alert:",
-        )  # fmt: skip
+        )
     idx = page.result.index_of(page.view)
     shown = page.prepared.regions["gemeente_code"].isin(page.gemeenten).to_numpy()
     if np.isnan(idx[shown]).all():
@@ -500,12 +529,15 @@ def ranking(page: Page) -> str | None:
         selection_mode="single-row",
         key=f"sc_table_{page.score_id}_{page.view}_{page.level}",
         column_order=[c for c in frame.columns if c != "Code"],
-        column_config={"Plaats": st.column_config.NumberColumn(format="%d", width="small"),
-                       "Ontbreekt": st.column_config.TextColumn(width="medium"),
-                       lbm_ui.RANK_COLUMN: st.column_config.TextColumn(
-                           help="De Leefbaarometer van het Rijk: afwijking van het landelijk gemiddelde (boven 0 = "
-                                "leefbaarder). Een eigen model, los van deze score.")},
-    )  # fmt: skip
+        column_config={
+            "Plaats": st.column_config.NumberColumn(format="%d", width="small"),
+            "Ontbreekt": st.column_config.TextColumn(width="medium"),
+            lbm_ui.RANK_COLUMN: st.column_config.TextColumn(
+                help="De Leefbaarometer van het Rijk: afwijking van het landelijk gemiddelde (boven 0 = "
+                "leefbaarder). Een eigen model, los van deze score."
+            ),
+        },
+    )
     st.caption("Klik op een rij om te zien hoe de score is opgebouwd. " + source_line(page))
     rows = getattr(getattr(event, "selection", None), "rows", []) or []
     if rows:
@@ -745,9 +777,15 @@ def contribution_chart(
         if not tid or not np.isfinite(rounded[r]) or rounded[r] == 0:
             continue
         rows.append(
-            {"Cijfer": str(table["Cijfer"].iloc[r]), "Thema": str(table["Thema"].iloc[r]), "Bijdrage": float(rounded[r]),
-             "BijdrageTekst": str(table["Bijdrage"].iloc[r]), "Waarde": str(table["Waarde"].iloc[r]), "volgorde": order[tid] * 100 + r}
-        )  # fmt: skip
+            {
+                "Cijfer": str(table["Cijfer"].iloc[r]),
+                "Thema": str(table["Thema"].iloc[r]),
+                "Bijdrage": float(rounded[r]),
+                "BijdrageTekst": str(table["Bijdrage"].iloc[r]),
+                "Waarde": str(table["Waarde"].iloc[r]),
+                "volgorde": order[tid] * 100 + r,
+            }
+        )
     themes = [t.short_label for t in page.definition.themes]
     x_title = "Bijdrage aan de score (punten boven of onder 100)"
     dutch = "replace(datum.label, '.', ',')"
@@ -758,24 +796,42 @@ def contribution_chart(
                 "data": {"values": rows},
                 "mark": {"type": "bar", "stroke": "white", "strokeWidth": 1.5, "height": 34},
                 "encoding": {
-                    "x": {"field": "Bijdrage", "type": "quantitative", "aggregate": "sum", "stack": "zero",
-                          "title": x_title, "axis": {"labelExpr": dutch}},
-                    "color": {"field": "Thema", "type": "nominal",
-                              "scale": {"domain": themes, "range": THEME_COLOURS[: len(themes)]},
-                              "legend": {"orient": "top", "title": None, "direction": "horizontal"}},
+                    "x": {
+                        "field": "Bijdrage",
+                        "type": "quantitative",
+                        "aggregate": "sum",
+                        "stack": "zero",
+                        "title": x_title,
+                        "axis": {"labelExpr": dutch},
+                    },
+                    "color": {
+                        "field": "Thema",
+                        "type": "nominal",
+                        "scale": {"domain": themes, "range": THEME_COLOURS[: len(themes)]},
+                        "legend": {"orient": "top", "title": None, "direction": "horizontal"},
+                    },
                     "order": {"field": "volgorde", "type": "quantitative"},
                     "detail": {"field": "Cijfer", "type": "nominal"},
-                    "tooltip": [{"field": "Cijfer", "type": "nominal"}, {"field": "Thema", "type": "nominal"},
-                                {"field": "Waarde", "type": "nominal"},
-                                {"field": "BijdrageTekst", "type": "nominal", "title": "Bijdrage"}],
+                    "tooltip": [
+                        {"field": "Cijfer", "type": "nominal"},
+                        {"field": "Thema", "type": "nominal"},
+                        {"field": "Waarde", "type": "nominal"},
+                        {"field": "BijdrageTekst", "type": "nominal", "title": "Bijdrage"},
+                    ],
                 },
             },
-            {"data": {"values": [{"x": 0}]}, "mark": {"type": "rule", "color": "#555", "strokeDash": [3, 3]},
-             "encoding": {"x": {"field": "x", "type": "quantitative"}}},
-            {"data": {"values": [{"x": score - 100}]}, "mark": {"type": "tick", "color": "black", "thickness": 3, "size": 48},
-             "encoding": {"x": {"field": "x", "type": "quantitative"}}},
+            {
+                "data": {"values": [{"x": 0}]},
+                "mark": {"type": "rule", "color": "#555", "strokeDash": [3, 3]},
+                "encoding": {"x": {"field": "x", "type": "quantitative"}},
+            },
+            {
+                "data": {"values": [{"x": score - 100}]},
+                "mark": {"type": "tick", "color": "black", "thickness": 3, "size": 48},
+                "encoding": {"x": {"field": "x", "type": "quantitative"}},
+            },
         ],
-    }  # fmt: skip
+    }
 
 
 def breakdown(page: Page, region: str) -> None:
@@ -816,11 +872,15 @@ def breakdown(page: Page, region: str) -> None:
         column_config={
             "Thema": st.column_config.TextColumn(width="small"),
             "Cijfer": st.column_config.TextColumn(width="large"),
-            "Genormaliseerd": st.column_config.TextColumn("z", width="small", help="Genormaliseerde waarde: afstand tot het gemiddelde, hoger = beter."),
+            "Genormaliseerd": st.column_config.TextColumn(
+                "z", width="small", help="Genormaliseerde waarde: afstand tot het gemiddelde, hoger = beter."
+            ),
             "Gewicht": st.column_config.TextColumn(width="small", help="Het deel van de score dat dit cijfer bepaalt."),
-            "Bijdrage": st.column_config.TextColumn(width="small", help="10 × gewicht × genormaliseerde waarde, in punten."),
+            "Bijdrage": st.column_config.TextColumn(
+                width="small", help="10 × gewicht × genormaliseerde waarde, in punten."
+            ),
         },
-    )  # fmt: skip
+    )
     missing = page.result.missing_text(page.view)[row]
     if missing and np.isfinite(score):
         st.caption(

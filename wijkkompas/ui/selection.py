@@ -79,7 +79,10 @@ def sync_query(**extra: object) -> None:
     """Write the shared choice plus a page's own state into the URL (shareable)."""
     params: dict[str, object] = {"gemeente": ",".join(chosen_gemeenten()), "jaar": chosen_year()}
     params.update(extra)
-    clean = {k: (",".join(map(str, v)) if isinstance(v, Sequence) and not isinstance(v, str) else str(v))
-             for k, v in params.items() if v not in (None, "", [])}  # fmt: skip
+    clean = {
+        k: (",".join(map(str, v)) if isinstance(v, Sequence) and not isinstance(v, str) else str(v))
+        for k, v in params.items()
+        if v not in (None, "", [])
+    }
     if dict(st.query_params) != clean:
         st.query_params.from_dict(clean)

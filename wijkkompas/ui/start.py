@@ -99,7 +99,9 @@ def render_status(status: StoreStatus) -> None:
             "indicators": "Cijfers (indicatoren)",
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", column_config={"Jaar": st.column_config.NumberColumn(format="%d")})
+    st.dataframe(
+        table, hide_index=True, width="stretch", column_config={"Jaar": st.column_config.NumberColumn(format="%d")}
+    )
     maps = "; ".join(f"{lvl}: {', '.join(map(str, yrs))}" for lvl, yrs in status.geometry_years.items() if yrs)
     st.caption(f"Kaartgrenzen — {maps or 'geen kaart geladen'}. Bron: CBS, Kerncijfers wijken en buurten (CC BY 4.0).")
 

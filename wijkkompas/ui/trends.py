@@ -231,9 +231,13 @@ def indicator_picker(
         st.session_state[key] = current
         opts = list(dict.fromkeys([*options, *current]))
         return st.multiselect(
-            "Cijfers", opts, key=key, format_func=lambda i: indicator_label(catalogue, i), max_selections=max_n,
+            "Cijfers",
+            opts,
+            key=key,
+            format_func=lambda i: indicator_label(catalogue, i),
+            max_selections=max_n,
             placeholder="Kies een of meer cijfers",
-        )  # fmt: skip
+        )
     current = st.session_state.get(key)
     opts = list(dict.fromkeys([*options, *([current] if current in known else [])]))
     if current not in opts:
@@ -340,9 +344,9 @@ def chart_data(
         for y, v, keep in zip(pts["y"], pts["value"], ok, strict=True)
     ]
     pts["toelichting"] = pts["note"].fillna("").astype(str)
-    pts["bron"] = (
-        pts["source_table"].map(source_label) + " (" + pts["source_key"].fillna("").astype(str) + ")"
-    ).where(pts["source_table"].notna(), "")
+    pts["bron"] = (pts["source_table"].map(source_label) + " (" + pts["source_key"].fillna("").astype(str) + ")").where(
+        pts["source_table"].notna(), ""
+    )
     shown = pts[ok]
     this = shown[shown["gap_before"].notna()]
     prev = pts.loc[this.index - 1]
@@ -427,9 +431,11 @@ def trend_chart(
         alt.Tooltip("bron:N", title="Bron"),
     ]
     dash = alt.StrokeDash(
-        "lijn:N", title=None, legend=None,
+        "lijn:N",
+        title=None,
+        legend=None,
         scale=alt.Scale(domain=["opeenvolgende jaren", "tussenliggende jaren ontbreken"], range=[[1, 0], [6, 4]]),
-    )  # fmt: skip
+    )
     layers = []
     if index_year:
         layers.append(alt.Chart().mark_rule(color="#888", strokeDash=[2, 2]).encode(y=alt.datum(100)))

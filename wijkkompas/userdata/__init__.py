@@ -27,8 +27,28 @@ from wijkkompas.userdata.report import ValidationReport
 from wijkkompas.userdata.service import check_file, check_table, import_file, read_file, reimport_all
 
 __all__ = [
-    "AGGREGATE_LABELS", "BETTER_LABELS", "DEFAULT_PRIVACY_THRESHOLD", "SKIP", "Analysis", "Columns", "IndicatorMeta",
-    "Upload", "ValidationReport", "analyse_table", "build_values", "check_file", "check_table", "delete_upload",
-    "detect_columns", "import_analysis", "import_file", "list_uploads", "load_upload_indicators", "normalise_name",
-    "parse_code", "parse_codes", "read_file", "reimport_all",
-]  # fmt: skip
+    "AGGREGATE_LABELS",
+    "BETTER_LABELS",
+    "DEFAULT_PRIVACY_THRESHOLD",
+    "SKIP",
+    "Analysis",
+    "Columns",
+    "IndicatorMeta",
+    "Upload",
+    "ValidationReport",
+    "analyse_table",
+    "build_values",
+    "check_file",
+    "check_table",
+    "delete_upload",
+    "detect_columns",
+    "import_analysis",
+    "import_file",
+    "list_uploads",
+    "load_upload_indicators",
+    "normalise_name",
+    "parse_code",
+    "parse_codes",
+    "read_file",
+    "reimport_all",
+]

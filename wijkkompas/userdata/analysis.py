@@ -122,12 +122,24 @@ def _melt_year_columns(table: UserTable) -> UserTable:
     numbers = numbers.rename(columns={"waarde": label}).reset_index(drop=True)
     numbers["jaar"] = np.nan
     return UserTable(
-        file_name=table.file_name, kind=table.kind, columns=[*others, "jaar", label], cells=cells.astype("string"),
-        numbers=numbers[[*others, "jaar", label]].astype("float64"), row_numbers=rows, sheet=table.sheet, sheets=table.sheets,
-        encoding=table.encoding, delimiter=table.delimiter, decimal_default=table.decimal_default,
-        notes=[*table.notes, f"De jaren staan als kolommen ({', '.join(years)}); ze zijn gelezen als één cijfer '{label}' per jaar."],
-        dropped=table.dropped, formulas=formulas,
-    )  # fmt: skip
+        file_name=table.file_name,
+        kind=table.kind,
+        columns=[*others, "jaar", label],
+        cells=cells.astype("string"),
+        numbers=numbers[[*others, "jaar", label]].astype("float64"),
+        row_numbers=rows,
+        sheet=table.sheet,
+        sheets=table.sheets,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        decimal_default=table.decimal_default,
+        notes=[
+            *table.notes,
+            f"De jaren staan als kolommen ({', '.join(years)}); ze zijn gelezen als één cijfer '{label}' per jaar.",
+        ],
+        dropped=table.dropped,
+        formulas=formulas,
+    )
 
 
 def _numeric_share(table: UserTable, col: str) -> tuple[float, int]:
@@ -433,8 +445,29 @@ def analyse_table(
 
     # Report.
     metas = _default_metas(table, columns, values, chosen, rows, index)
-    _write_report(report, table, columns, rows, values, decimals_of, index, indexes, scope, chosen, year_note, loaded_years,
-                  privacy, privacy_threshold, used_name, same_dup, skipped_by_user, hint, inwoners, existing, metas)  # fmt: skip
+    _write_report(
+        report,
+        table,
+        columns,
+        rows,
+        values,
+        decimals_of,
+        index,
+        indexes,
+        scope,
+        chosen,
+        year_note,
+        loaded_years,
+        privacy,
+        privacy_threshold,
+        used_name,
+        same_dup,
+        skipped_by_user,
+        hint,
+        inwoners,
+        existing,
+        metas,
+    )
     return Analysis(
         table,
         columns,
@@ -493,8 +526,29 @@ def _fmt_codes(codes: Sequence[str], index: RegionIndex) -> str:
     return " of ".join(f"'{index.names.get(c, c)}' ({c})" for c in codes[:3])
 
 
-def _write_report(report, table, columns, rows, values, decimals_of, index, indexes, scope, chosen, year_note, loaded_years,
-                  privacy, threshold, used_name, same_dup, skipped_by_user, hint, inwoners, existing, metas) -> None:  # fmt: skip
+def _write_report(
+    report,
+    table,
+    columns,
+    rows,
+    values,
+    decimals_of,
+    index,
+    indexes,
+    scope,
+    chosen,
+    year_note,
+    loaded_years,
+    privacy,
+    threshold,
+    used_name,
+    same_dup,
+    skipped_by_user,
+    hint,
+    inwoners,
+    existing,
+    metas,
+) -> None:
     # Columns.
     kind = "codes" if looks_like_codes(table.cells[columns.region], columns.region) >= 0.6 else "namen"
     lvl = {"buurt": "buurten", "wijk": "wijken", "gemeente": "gemeenten"}.get(

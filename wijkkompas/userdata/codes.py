@@ -85,11 +85,15 @@ def code_candidates(text: pd.Series) -> pd.DataFrame:
     out = pd.DataFrame(index=text.index)
     for level, width in LEVEL_DIGITS.items():
         cand = np.array(
-            [LEVEL_PREFIX[level] + m.group("digits").zfill(width)
-             if m is not None and m.group("prefix") is None and len(m.group("digits")) <= width else None
-             for m in matches] or [None],
+            [
+                LEVEL_PREFIX[level] + m.group("digits").zfill(width)
+                if m is not None and m.group("prefix") is None and len(m.group("digits")) <= width
+                else None
+                for m in matches
+            ]
+            or [None],
             dtype=object,
-        )  # fmt: skip
+        )
         out[level] = pd.Series(
             cand[codes] if len(uniq) else np.empty(0, dtype=object), index=text.index, dtype="string"
         )

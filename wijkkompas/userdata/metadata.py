@@ -27,10 +27,31 @@ BETTER_LABELS = {
 }
 BETTER_SHORT = {"higher": "higher_is_better", "lower": "lower_is_better", "neutral": "neutral"}
 _LOWER_WORDS = (
-    "achterstand", "overlast", "melding", "klacht", "schuld", "armoede", "eenzaam", "misdrijf", "criminal",
-    "inbraak", "diefstal", "geweld", "vandalisme", "werkloos", "uitkering", "bijstand", "verward", "incident",
-    "huisuitzetting", "ontruiming", "leegstand", "zwerfafval", "schooluitval", "voortijdig",
-)  # fmt: skip
+    "achterstand",
+    "overlast",
+    "melding",
+    "klacht",
+    "schuld",
+    "armoede",
+    "eenzaam",
+    "misdrijf",
+    "criminal",
+    "inbraak",
+    "diefstal",
+    "geweld",
+    "vandalisme",
+    "werkloos",
+    "uitkering",
+    "bijstand",
+    "verward",
+    "incident",
+    "huisuitzetting",
+    "ontruiming",
+    "leegstand",
+    "zwerfafval",
+    "schooluitval",
+    "voortijdig",
+)
 _HIGHER_WORDS = ("tevreden", "rapportcijfer", "vertrouwen", "participatie", "vrijwilliger", "samenhang", "leefbaarheid")
 _UNIT_IN_HEADER = re.compile(r"\s*[\(\[]\s*(?P<unit>[^()\[\]]{1,30})\s*[\)\]]\s*$")
 

@@ -34,8 +34,6 @@ STATUS_INCOMPLETE = "niet te berekenen: niet alle buurten hebben een cijfer"
 REGISTRY_VERSION = 1
 
 
-
-
 @dataclass
 class Upload:
     """One uploaded file (sheet) as stored: its metadata, what was imported, and the choices made."""

@@ -126,13 +126,28 @@ def import_file(
     replace: str | None = None,
 ) -> tuple[Analysis, Upload]:
     analysis = check_file(
-        data, file_name, store, sheet=sheet, columns=columns, year=year, scope=scope, overrides=overrides,
-        privacy_threshold=privacy_threshold, replace=replace,
-    )  # fmt: skip
+        data,
+        file_name,
+        store,
+        sheet=sheet,
+        columns=columns,
+        year=year,
+        scope=scope,
+        overrides=overrides,
+        privacy_threshold=privacy_threshold,
+        replace=replace,
+    )
     upload = import_analysis(
-        store, analysis, data, metas, partial=partial, hide_small=hide_small, replace=replace,
-        inwoners=inhabitants(store), options=options_of(analysis, overrides, year),
-    )  # fmt: skip
+        store,
+        analysis,
+        data,
+        metas,
+        partial=partial,
+        hide_small=hide_small,
+        replace=replace,
+        inwoners=inhabitants(store),
+        options=options_of(analysis, overrides, year),
+    )
     return analysis, upload
 
 
@@ -155,12 +170,20 @@ def reimport_all(store: Store, only: set[str] | None = None) -> list[str]:
         try:
             cols = Columns(**opts["columns"]) if opts.get("columns") else None
             import_file(
-                store, data, up.file_name, sheet=up.sheet, columns=cols, year=opts.get("year"), scope=opts.get("scope"),
+                store,
+                data,
+                up.file_name,
+                sheet=up.sheet,
+                columns=cols,
+                year=opts.get("year"),
+                scope=opts.get("scope"),
                 overrides={int(k): v for k, v in (opts.get("overrides") or {}).items()},
                 privacy_threshold=int(opts.get("privacy_threshold", DEFAULT_PRIVACY_THRESHOLD)),
-                metas={m.column: m for m in up.indicators}, partial=up.partial, hide_small=bool(up.privacy.get("hide", True)),
+                metas={m.column: m for m in up.indicators},
+                partial=up.partial,
+                hide_small=bool(up.privacy.get("hide", True)),
                 replace=up.id,
-            )  # fmt: skip
+            )
         except SourceError as exc:
             problems.append(f"'{up.file_name}' kon niet opnieuw worden ingelezen: {exc}")
     return problems

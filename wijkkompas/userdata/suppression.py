@@ -75,9 +75,7 @@ def _suppress_one(out, idx, primary, inwoners, threshold, secondary, wijk_of) ->
     if wijk is None or wijk.isna().any():
         wijk = "WK" + buurten["region_code"].astype(str).str[2:8]
     hidden = set(buurten.index[hidden_p[buurten.index]])
-    published_wijk = {
-        str(c): i for i, c in part.loc[is_wijk, "region_code"].items() if pd.notna(out.at[i, "value"])
-    }
+    published_wijk = {str(c): i for i, c in part.loc[is_wijk, "region_code"].items() if pd.notna(out.at[i, "value"])}
     for w, members in buurten.groupby(wijk):
         h = [i for i in members.index if i in hidden]
         if not h or w not in published_wijk:
