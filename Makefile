@@ -6,12 +6,13 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PORT   ?= 8501
 
-.PHONY: run test test-fast install install-test system-run system-test seed bench lint
+.PHONY: run test test-fast lint lint-only install install-test system-run system-test seed bench
 
 run: install system-run seed  ## install, load data when the store is empty, start the app on :8501
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-test: install-test system-test  ## install everything the tests need and run the whole suite
+test: install-test system-test  ## install everything the tests need, lint and type-check, run the whole suite
+	$(MAKE) --no-print-directory lint-only
 	$(BIN)/python -m pytest
 
 test-fast: install-test  ## the quick part while you work: no browser, no real data, no servers
@@ -46,5 +47,7 @@ seed: install  ## fill an empty store from WIJKKOMPAS_SEED_DIR (default ../share
 bench: install-test  ## speed and memory benchmarks (not part of the tests)
 	$(BIN)/python benchmarks/run_all.py
 
-lint: install-test
+lint: install-test lint-only
+
+lint-only:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy wijkkompas

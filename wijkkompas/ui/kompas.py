@@ -62,27 +62,9 @@ def _seed(key: str, value) -> None:
         st.session_state[key] = value
 
 
-def chosen() -> tuple[list[str], int]:
-    """The sidebar's gemeenten and year; the URL (then the first loaded) when the sidebar did not run (AppTest reruns
-    a page on its own)."""
-    loaded = context.gemeenten()
-    codes = list(loaded["gemeente_code"]) if not loaded.empty else []
-    gemeenten = selection.chosen_gemeenten() or [c for c in selection.query_list("gemeente") if c in codes] or codes[:1]
-    year = selection.chosen_year()
-    if year is None:
-        years = context.get_store().years()
-        q = selection.query_list("jaar")
-        year = int(q[0]) if q and q[0].isdigit() and int(q[0]) in years else (years[-1] if years else None)
-    if not gemeenten or year is None:
-        raise UserMessage(
-            "Er zijn nog geen gegevens geladen, of er is geen gemeente gekozen. Ga naar Start om gegevens te laden."
-        )
-    return gemeenten, int(year)
-
-
 def choices() -> Choices:
     """The page's choices, seeded once from the URL (a shared link), then from the widgets."""
-    gemeenten, year = chosen()
+    gemeenten, year = selection.chosen_or_url()
     d = default_definition()
     _seed("kp_weergave", _q("weergave") if _q("weergave") in VIEWS else "kompas")
     _seed("kp_level", _q("niveau") if _q("niveau") in LEVELS else "wijk")

@@ -341,30 +341,9 @@ def _structure(d: ScoreDefinition) -> tuple:
     return (d.id, d.min_inwoners, tuple((t, i.id, i.direction, i.per_inwoners) for t, i in d.columns()))
 
 
-def chosen() -> tuple[list[str], int | None]:
-    """The sidebar's gemeenten and year; falls back to the URL (then the first loaded) when the sidebar did not run.
-
-    The page writes its state to the URL, so a rerun without the sidebar (Streamlit's AppTest reruns a page
-    on its own) still knows what was chosen.
-    """
-    loaded = context.gemeenten()
-    codes = list(loaded["gemeente_code"]) if not loaded.empty else []
-    gemeenten = selection.chosen_gemeenten() or [c for c in selection.query_list("gemeente") if c in codes] or codes[:1]
-    year = selection.chosen_year()
-    if year is None:
-        years = context.get_store().years()
-        q = selection.query_list("jaar")
-        year = int(q[0]) if q and q[0].isdigit() and int(q[0]) in years else (years[-1] if years else None)
-    return gemeenten, year
-
-
 def load(score_id: str, level: str, catalogue: Catalogue) -> tuple[list[str], int, pd.DataFrame]:
-    gemeenten, year = chosen()
-    if not gemeenten or year is None:
-        raise UserMessage(
-            "Er zijn nog geen gegevens geladen, of er is geen gemeente gekozen. Ga naar Start om gegevens te laden."
-        )
-    return gemeenten, int(year), context.values(gemeenten, [int(year)], [level])
+    gemeenten, year = selection.chosen_or_url()
+    return gemeenten, year, context.values(gemeenten, [year], [level])
 
 
 def compute_page(

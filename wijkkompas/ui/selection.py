@@ -71,6 +71,29 @@ def chosen_year() -> int | None:
     return st.session_state.get(KEY_JAAR)
 
 
+def chosen_or_url() -> tuple[list[str], int]:
+    """The sidebar's gemeenten and year; the URL (then the first loaded) when the sidebar did not run.
+
+    The pages write their state to the URL, so a rerun without the sidebar (Streamlit's AppTest reruns a page
+    on its own) still knows what was chosen. Nothing loaded or nothing chosen: a Dutch message, not a guess.
+    """
+    from wijkkompas.ui.guard import UserMessage
+
+    loaded = context.gemeenten()
+    codes = list(loaded["gemeente_code"]) if not loaded.empty else []
+    gemeenten = chosen_gemeenten() or [c for c in query_list("gemeente") if c in codes] or codes[:1]
+    year = chosen_year()
+    if year is None:
+        years = context.get_store().years()
+        q = query_list("jaar")
+        year = int(q[0]) if q and q[0].isdigit() and int(q[0]) in years else (years[-1] if years else None)
+    if not gemeenten or year is None:
+        raise UserMessage(
+            "Er zijn nog geen gegevens geladen, of er is geen gemeente gekozen. Ga naar Start om gegevens te laden."
+        )
+    return gemeenten, int(year)
+
+
 def gemeente_names() -> dict[str, str]:
     return available()[1]
 
