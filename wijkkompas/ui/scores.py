@@ -325,7 +325,9 @@ def save_panel(page: Page, saved: SavedDefinitions) -> None:
         st.button(
             "Terug naar de standaardgewichten", on_click=reset, args=(page.score_id,), key=f"sc_reset_{page.score_id}"
         )
-        st.caption(f"Bewaarde versies staan als TOML-bestand in {context.get_store().data_dir / 'scores'}.")
+        st.caption(
+            "Bewaarde versies staan als TOML-bestand in de gegevensopslag (map scores) en gaan mee in een gegevenspakket."
+        )
 
 
 # --------------------------------------------------------------------------- computing
