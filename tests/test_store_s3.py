@@ -170,9 +170,19 @@ def test_a_format_1_manifest_in_a_bucket_is_upgraded_in_memory(bucket_store):
 
 @pytest.mark.parametrize(
     "page",
-    ["pages/start.py", "pages/kompas.py", "pages/kaart.py", "pages/wijkprofiel.py", "pages/scores.py",
-     "pages/vergelijken.py", "pages/trends.py", "pages/eigen_gegevens.py", "pages/presentatie.py", "pages/over.py"],
-)  # fmt: skip
+    [
+        "pages/start.py",
+        "pages/kompas.py",
+        "pages/kaart.py",
+        "pages/wijkprofiel.py",
+        "pages/scores.py",
+        "pages/vergelijken.py",
+        "pages/trends.py",
+        "pages/eigen_gegevens.py",
+        "pages/presentatie.py",
+        "pages/over.py",
+    ],
+)
 def test_every_page_runs_clean_on_a_bucket_store(bucket_store, tiny_source, app_test, page):
     """A replica serves every page from a bucket: no page may assume the store is a folder on disk."""
     from tests.apptest_helpers import assert_clean
