@@ -144,7 +144,7 @@ def nearest_year(target: int, available: Sequence[int]) -> int | None:
     return order[0] if order else None
 
 
-def map_year_caption(map_years: Sequence[int], data_year: int | None = None) -> str:
+def map_year_caption(map_years: Iterable[int], data_year: int | None = None) -> str:
     """'Kaartgrenzen 2024.' printed beside every map; says so when the figures are of another year."""
     years = sorted({int(y) for y in map_years})
     if not years:
