@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -144,7 +144,7 @@ def nearest_year(target: int, available: Sequence[int]) -> int | None:
     return order[0] if order else None
 
 
-def map_year_caption(map_years: Sequence[int], data_year: int | None = None) -> str:
+def map_year_caption(map_years: Iterable[int], data_year: int | None = None) -> str:
     """'Kaartgrenzen 2024.' printed beside every map; says so when the figures are of another year."""
     years = sorted({int(y) for y in map_years})
     if not years:
@@ -311,7 +311,8 @@ def geometry_json(geoms: np.ndarray | gpd.GeoSeries, decimals: int | None = None
     return shapely.to_geojson(arr)
 
 
-def _feature_collection(geometry_strings: Sequence[str], properties: Sequence[str]) -> str:
+def _feature_collection(geometry_strings: Iterable[str], properties: Iterable[str]) -> str:
+    # Iterable, not Sequence: callers pass the object ndarrays of geometry_json() as well as lists.
     parts = [
         f'{{"type":"Feature","geometry":{g},"properties":{p}}}'
         for g, p in zip(geometry_strings, properties, strict=True)

@@ -209,20 +209,29 @@ def analyse(upload: Upload, table: UserTable, *, with_overrides: bool = True) ->
     year = st.session_state.get(K + "year")
     scope = tuple(selection.chosen_gemeenten())
     threshold = int(st.session_state.get(K + "threshold", 50))
-    common = dict(
-        sheet=table.sheet,
-        columns=key,
-        year=year,
-        scope=scope,
-        threshold=threshold,
-        version=store.version(),
-        data_dir=str(store.data_dir),
-    )
-    base = _analyse(upload.sha, overrides=(), _table=table, _data=upload.data, **common)
+    version, data_dir = store.version(), str(store.data_dir)
+
+    def run(overrides: tuple) -> Analysis:
+        # a closure rather than **dict(...): mypy then checks every argument against _analyse's signature
+        return _analyse(
+            upload.sha,
+            sheet=table.sheet,
+            columns=key,
+            year=year,
+            scope=scope,
+            overrides=overrides,
+            threshold=threshold,
+            version=version,
+            data_dir=data_dir,
+            _table=table,
+            _data=upload.data,
+        )
+
+    base = run(())
     overrides = current_overrides(base)
     if not overrides or not with_overrides:
         return base, base, detected
-    fixed = _analyse(upload.sha, overrides=tuple(sorted(overrides.items())), _table=table, _data=upload.data, **common)
+    fixed = run(tuple(sorted(overrides.items())))
     return fixed, base, detected
 
 
@@ -424,7 +433,7 @@ def _meta_fields(meta: IndicatorMeta, prefix: str) -> IndicatorMeta:
         "Thema",
         themes,
         index=themes.index(meta.theme) if meta.theme in themes else themes.index("eigen"),
-        format_func=THEMES.get,
+        format_func=lambda t: THEMES[t],  # options are THEMES' own keys
         key=prefix + "theme",
     )
     better = c1.radio(

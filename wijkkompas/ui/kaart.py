@@ -199,6 +199,14 @@ def lookup(ident: str) -> Indicator | None:
     return score_indicators().get(ident) or context.catalogue().get(ident)
 
 
+def _known(ident: str) -> Indicator:
+    """lookup() for an id from the picker's own options, which all resolve: indicator_options keeps only
+    catalogue indicators and the rest are score_indicators()."""
+    ind = lookup(ident)
+    assert ind is not None, ident
+    return ind
+
+
 def indicator_text(ind: Indicator) -> str:
     if is_score(ind.id):
         return f"{SCORE_THEME_LABEL} · {ind.label}"
@@ -228,7 +236,10 @@ def choose() -> KaartState:
     level = _initial(K_NIVEAU, "niveau", list(LEVELS), "buurt")
     _set(K_NIVEAU, level)
     with top[0]:
-        level = st.segmented_control("Niveau", list(LEVELS), key=K_NIVEAU, format_func=LEVELS.get, required=True)
+        level = st.segmented_control(
+            "Niveau", list(LEVELS), key=K_NIVEAU, format_func=lambda lv: LEVELS[lv], required=True
+        )
+    assert level is not None  # required=True and the key holds a valid level (_set above): never deselected
     _remembered()[K_NIVEAU] = level
     avail = availability(gemeenten, level)
     options = indicator_options(avail, catalogue)
@@ -246,7 +257,7 @@ def choose() -> KaartState:
     if asked and K_INDICATOR not in _remembered():
         st.warning(
             f"Het cijfer '{asked}' is er niet per {level} voor deze gemeente(n). U ziet nu "
-            f"'{catalogue.get(ident).label}'. Kies hieronder een ander cijfer."
+            f"'{_known(ident).label}'. Kies hieronder een ander cijfer."
         )
     _set(K_INDICATOR, ident)
     with top[1]:
@@ -254,12 +265,12 @@ def choose() -> KaartState:
             "Cijfer",
             options,
             key=K_INDICATOR,
-            format_func=lambda i: indicator_text(lookup(i)),
+            format_func=lambda i: indicator_text(_known(i)),
             help="Typ om te zoeken. Alleen cijfers die voor deze gemeente(n) en dit niveau bestaan. "
             "Onderaan: de scores leefbaarheid en veerkracht.",
         )
     _remembered()[K_INDICATOR] = ident
-    indicator = lookup(ident)
+    indicator = _known(ident)
     score = is_score(ident)
 
     rows = avail if score else avail[avail["indicator"] == ident]  # a score: every year with figures
@@ -272,7 +283,9 @@ def choose() -> KaartState:
     elif current in years:
         year = current
     else:
-        year = nearest_year(sidebar_year or years[-1], years)
+        nearest = nearest_year(sidebar_year or years[-1], years)
+        assert nearest is not None  # years is not empty: ident is one of avail's indicators, or a score
+        year = nearest
     _set(K_JAAR, year)
     with top[2]:
         year = st.selectbox(
@@ -289,7 +302,7 @@ def choose() -> KaartState:
             "Indeling in klassen",
             list(METHODS),
             key=K_METHODE,
-            format_func=METHOD_LABELS.get,
+            format_func=lambda m: METHOD_LABELS[m],  # every METHODS entry has a label
             disabled=score,
             help=fixed,
         )
@@ -351,7 +364,7 @@ def _build(
     names: tuple,
 ) -> KaartResult:
     store = Store(data_dir)
-    ind = lookup(ident)
+    ind = _known(ident)  # ident is KaartState.indicator.id, resolved by choose()
     page = None
     if is_score(ident):
         page = _score_page(list(gemeenten), year, level, ident)

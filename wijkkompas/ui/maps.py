@@ -165,7 +165,8 @@ def _normalise(geo_values: gpd.GeoDataFrame, tooltip_extra: Mapping | None) -> t
         frame["status"] = np.where(pd.to_numeric(frame["value"], errors="coerce").notna(), "ok", "")
     codes = frame["region_code"].astype("string")
     extra: dict[str, str] = {}
-    for i, (label, spec) in enumerate((tooltip_extra or {}).items()):
+    given = tooltip_extra or {}
+    for i, (label, spec) in enumerate(given.items()):
         if isinstance(spec, Mapping):  # {label: {region_code: text}}
             col = f"_x{i}"
             frame[col] = codes.map(lambda c, s=spec: s.get(c, "")).astype("string")
@@ -175,7 +176,7 @@ def _normalise(geo_values: gpd.GeoDataFrame, tooltip_extra: Mapping | None) -> t
         elif str(label) in set(codes.tolist()):  # {region_code: text}: one line without a label
             col = "_xregion"
             if col not in frame.columns:
-                lines = {str(k): str(v) for k, v in tooltip_extra.items()}
+                lines = {str(k): str(v) for k, v in given.items()}
                 frame[col] = codes.map(lambda c, s=lines: s.get(c, "")).astype("string")
                 extra["Toelichting"] = col
         # anything else is ignored: a tooltip line is never worth a crash

@@ -144,7 +144,7 @@ def load(code: str) -> Profile:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _map_svg(data_dir: str, ver: str, code: str, year: int) -> tuple[str | None, int | None]:
+def _map_svg(data_dir: str, ver: str, code: str, year: int | None) -> tuple[str | None, int | None]:
     from wijkkompas.export.maps import pick_geometry_year, region_map_svg
 
     prof = _profile(data_dir, ver, code, year)
@@ -154,10 +154,12 @@ def _map_svg(data_dir: str, ver: str, code: str, year: int) -> tuple[str | None,
     yw = pick_geometry_year(store.geometry_years("wijk"), prof.header.year)
     if yb is None and yw is None:
         return None, None
-    empty = context.geometry(yb or yw, "buurt", ["GM9999"])
+    first = yb or yw
+    assert first is not None  # a geometry year is a calendar year, never 0; both None returned above
+    empty = context.geometry(first, "buurt", ["GM9999"])
     buurten = context.geometry(yb, "buurt", gm) if yb else empty
     wijken = context.geometry(yw, "wijk", gm) if yw else empty
-    return region_map_svg(prof.header, buurten, wijken), yb or yw
+    return region_map_svg(prof.header, buurten, wijken), first
 
 
 # --------------------------------------------------------------------------- sections

@@ -238,9 +238,9 @@ def indicator_picker(
             max_selections=max_n,
             placeholder="Kies een of meer cijfers",
         )
-    current = st.session_state.get(key)
-    opts = list(dict.fromkeys([*options, *([current] if current in known else [])]))
-    if current not in opts:
+    single = st.session_state.get(key)
+    opts = list(dict.fromkeys([*options, *([single] if single in known else [])]))
+    if single not in opts:
         st.session_state[key] = opts[0] if opts else None
     return [st.selectbox("Cijfer", opts, key=key, format_func=lambda i: indicator_label(catalogue, i))] if opts else []
 
