@@ -8,8 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -126,10 +125,16 @@ def _free_port() -> int:
 
 
 class RunningApp:
+    """`streamlit run app.py` on a free port. Its output goes to a file, not a pipe nobody reads: the JSON line
+    per page run would fill a pipe after a few hundred pages and block the server mid-test."""
+
     def __init__(self, data_dir: Path, extra_env: dict | None = None) -> None:
+        from tests.topology import wait_http
+
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "WIJKKOMPAS_DATA_DIR": str(data_dir), **(extra_env or {})}
+        self.log = Path(tempfile.mkstemp(prefix="wijkkompas-app-", suffix=".log")[1])
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -148,19 +153,14 @@ class RunningApp:
             ],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("Streamlit did not start within 60 s")
+        try:
+            wait_http(self.url + "/_stcore/health", timeout=60, proc=self.proc, log=self.log)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         self.proc.terminate()
