@@ -7,7 +7,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -129,28 +128,14 @@ class RunningApp:
     per page run would fill a pipe after a few hundred pages and block the server mid-test."""
 
     def __init__(self, data_dir: Path, extra_env: dict | None = None) -> None:
-        from tests.topology import wait_http
+        from tests.topology import streamlit_command, wait_http
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "WIJKKOMPAS_DATA_DIR": str(data_dir), **(extra_env or {})}
         self.log = Path(tempfile.mkstemp(prefix="wijkkompas-app-", suffix=".log")[1])
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            streamlit_command("app.py", self.port),
             cwd=ROOT,
             env=env,
             stdout=self.log.open("wb"),

@@ -39,6 +39,25 @@ def wait_http(url: str, timeout: float = 90, proc: subprocess.Popen | None = Non
     raise RuntimeError(f"{url} did not answer within {timeout} s\n{log.read_text()[-3000:] if log else ''}")
 
 
+def streamlit_command(script: str, port: int) -> list[str]:
+    """`streamlit run <script>` on loopback, headless, as every test server and replica starts."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
 def oidc_env(provider_port: int, app_port: int) -> dict:
     """The login settings a replica gets in compose.yaml, pointed at the loopback provider."""
     return {
@@ -59,21 +78,7 @@ class Replica:
         self.log = log_dir / f"{name}.log"
         full = {**os.environ, "WIJKKOMPAS_DATA_DIR": data_dir, "WIJKKOMPAS_REPLICA": name, **env}
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "serve.py"),
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            streamlit_command("serve.py", self.port),
             cwd=ROOT,
             env=full,
             stdout=self.log.open("wb"),

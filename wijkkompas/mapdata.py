@@ -598,46 +598,8 @@ def build_choropleth(
                     lineWidthMinPixels=1,
                 )
             )
-    if outlines is not None and not outlines.empty:
-        strings = (
-            outline_strings
-            if outline_strings is not None and len(outline_strings) == len(outlines)
-            else geometry_json(outlines.geometry)
-        )
-        layers.append(
-            _layer_json(
-                "GeoJsonLayer",
-                _feature_collection(strings, ["{}"] * len(strings)),
-                id="wijkgrenzen",
-                pickable=False,
-                stroked=True,
-                filled=False,
-                getLineColor=[70, 70, 70, 255],
-                lineWidthUnits="pixels",
-                getLineWidth=1.6,
-                lineWidthMinPixels=1.2,
-            )
-        )
-    if gemeente_outline is not None and not gemeente_outline.empty:
-        strings = (
-            gemeente_outline_strings
-            if gemeente_outline_strings is not None and len(gemeente_outline_strings) == len(gemeente_outline)
-            else geometry_json(gemeente_outline.geometry)
-        )
-        layers.append(
-            _layer_json(
-                "GeoJsonLayer",
-                _feature_collection(strings, ["{}"] * len(strings)),
-                id="gemeentegrens",
-                pickable=False,
-                stroked=True,
-                filled=False,
-                getLineColor=[25, 25, 25, 255],
-                lineWidthUnits="pixels",
-                getLineWidth=2.6,
-                lineWidthMinPixels=2,
-            )
-        )
+    layers += _outline_layer(outlines, outline_strings, "wijkgrenzen", [70, 70, 70, 255], 1.6, 1.2)
+    layers += _outline_layer(gemeente_outline, gemeente_outline_strings, "gemeentegrens", [25, 25, 25, 255], 2.6, 2)
     view = view_state(bounds)
     # Names that would overlap at the opening zoom are dropped (the tooltip and the table still name them).
     label_data = place_labels(label_points(labels), view) if labels is not None else []
@@ -716,3 +678,25 @@ def build_choropleth(
             table[col] = frame[col].astype("string").to_numpy()
     highlight = dict(zip(props["c"].tolist(), list(geometry_strings), strict=True))
     return ChoroplethModel(head, layers, tail, tooltip, legend, table, cls, view, highlight)
+
+
+def _outline_layer(frame, strings, layer_id: str, color: list[int], width: float, min_px: float) -> list[str]:
+    """A border-only layer (wijk or gemeente outlines) drawn over the choropleth; none when there is nothing."""
+    if frame is None or frame.empty:
+        return []
+    if strings is None or len(strings) != len(frame):
+        strings = geometry_json(frame.geometry)
+    return [
+        _layer_json(
+            "GeoJsonLayer",
+            _feature_collection(strings, ["{}"] * len(strings)),
+            id=layer_id,
+            pickable=False,
+            stroked=True,
+            filled=False,
+            getLineColor=color,
+            lineWidthUnits="pixels",
+            getLineWidth=width,
+            lineWidthMinPixels=min_px,
+        )
+    ]
