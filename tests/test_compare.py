@@ -10,8 +10,8 @@ import pytest
 
 from wijkkompas import compare
 from wijkkompas.catalogue.catalogue import load_catalogue
+from wijkkompas.errors import SourceError
 from wijkkompas.exporting import indicator_catalogue
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import Store
 
 CAT = load_catalogue()

@@ -8,9 +8,9 @@ import shutil
 import pytest
 
 from tests.fixtures.tiny import write_tiny_source
+from wijkkompas.errors import NotAvailable, SourceError
 from wijkkompas.fetch import FAILED, FETCHED, REUSED, UNAVAILABLE, fetch_online, plan
 from wijkkompas.ingest import ingest
-from wijkkompas.sources.errors import NotAvailable, SourceError
 from wijkkompas.store import Store
 
 DOWN = "Geen verbinding met CBS (opendata.cbs.nl). Controleer de internetverbinding of probeer het later opnieuw."

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from wijkkompas.errors import SourceError
 from wijkkompas.ingest import ingest
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.sources.folder import FolderSource
 from wijkkompas.store import Store
 

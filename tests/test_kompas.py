@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from wijkkompas.catalogue.catalogue import load_catalogue
+from wijkkompas.errors import SourceError
 from wijkkompas.kompas import compute_kompas, default_definition, parse_definition
 from wijkkompas.kompas.definitions import Bands
 from wijkkompas.kompas.signalen import KIND_WORSE, signal_frame, signalen
-from wijkkompas.sources.errors import SourceError
 
 TOML = """
 [kompas]

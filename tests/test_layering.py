@@ -61,3 +61,16 @@ def test_pages_only_compose_ui_helpers():
         assert not {
             m for m in mods if m.startswith(("pandas", "geopandas", "wijkkompas.store", "wijkkompas.ingest"))
         }, path
+
+
+def test_arrows_fixed_this_round_stay_fixed():
+    """The CLI is a top: nothing imports it. Reading a folder needs no network client. User-facing errors come
+    from `wijkkompas.errors`, below everything."""
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE).as_posix()
+        mods = _imports(path)
+        if not rel.startswith(("commands/", "cli.py", "__main__.py")):
+            assert not {m for m in mods if m.startswith(("wijkkompas.cli", "wijkkompas.commands"))}, rel
+        if rel != "sources/errors.py":
+            assert "wijkkompas.sources.errors" not in mods, rel
+    assert not {m for m in _imports(PACKAGE / "sources" / "folder.py") if m.startswith("wijkkompas.sources.cbs_odata4")}

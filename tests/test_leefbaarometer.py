@@ -15,9 +15,9 @@ import responses
 
 from tests.apptest_helpers import assert_clean, texts
 from wijkkompas import lbm
+from wijkkompas.errors import NotAvailable
 from wijkkompas.fetch import FETCHED, UNAVAILABLE, fetch_online
 from wijkkompas.ingest import ingest
-from wijkkompas.sources.errors import NotAvailable
 from wijkkompas.sources.folder import FolderSource
 from wijkkompas.sources.leefbaarometer import SOURCE, LeefbaarometerSource, config
 from wijkkompas.store import Store

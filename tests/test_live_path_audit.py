@@ -16,11 +16,11 @@ import pytest
 import responses
 
 from tests.test_sources_network import HENGELO_FILTER, fixture, register_v4
+from wijkkompas.errors import SourceError
 from wijkkompas.fetch import FETCHED, UNAVAILABLE, fetch_online
 from wijkkompas.ingest import ingest
 from wijkkompas.sources.cbs_odata import CbsODataSource
 from wijkkompas.sources.cbs_odata4 import CbsODataV4Source
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.sources.pdok import RD_NEW, PdokSource
 from wijkkompas.store import Store
 

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from wijkkompas.cli import main
+from wijkkompas.errors import SourceError
 from wijkkompas.pack import FORMAT_VERSION, build_pack, find_conflicts, import_pack, read_pack
 from wijkkompas.presentation.model import Presentation, make_slide, save_presentation
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import Store
 
 GM = "GM0999"

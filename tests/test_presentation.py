@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
+from wijkkompas.errors import SourceError
 from wijkkompas.presentation import deck, model, slides
 from wijkkompas.presentation.model import Loaded, Presentation, make_slide
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import Store
 
 GM = "GM0999"

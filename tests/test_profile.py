@@ -7,8 +7,8 @@ import math
 import pytest
 
 from wijkkompas.catalogue.catalogue import load_catalogue
+from wijkkompas.errors import SourceError
 from wijkkompas.profile import choose_year, gemeente_of, load_profile, signed, source_line
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import Store
 
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from wijkkompas.catalogue.catalogue import load_catalogue
 from wijkkompas.cli import main
+from wijkkompas.errors import SourceError
 from wijkkompas.scores import compute, default_definitions, parse_definitions, read_definition_file, to_toml
 from wijkkompas.scores.saved import list_saved, save_definition, saved_dir, slug
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import Store
 
 KNOWN = set(load_catalogue().indicators)

@@ -17,6 +17,7 @@ import requests
 import responses
 from responses import matchers
 
+from wijkkompas.errors import SourceError
 from wijkkompas.sources.cbs_odata import (
     CbsODataSource,
     detect_region_key,
@@ -29,7 +30,6 @@ from wijkkompas.sources.cbs_odata4 import (
     stem_from_title,
     v4_to_v3,
 )
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.sources.http import get_json, write_json_atomic
 from wijkkompas.sources.pdok import LEGACY_CRS, RD_NEW, MapUnavailable, PdokSource, geojson_path
 

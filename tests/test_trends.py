@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wijkkompas import trends
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 from wijkkompas.store import Store
 
 OLD, NEW = "BU09990202", "BU09990203"

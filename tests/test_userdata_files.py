@@ -7,7 +7,7 @@ import math
 import pytest
 
 from tests.fixtures import messy_files as mf
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 from wijkkompas.sources.user_file import STATUS_FORMULA, UserFileSource
 from wijkkompas.userdata import check_file, detect_columns, read_file
 from wijkkompas.userdata.analysis import parse_value_column

@@ -10,8 +10,8 @@ import pytest
 
 from tests.fixtures import messy_files as mf
 from wijkkompas.cli import main as cli
+from wijkkompas.errors import SourceError
 from wijkkompas.exporting import indicator_catalogue
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import Store
 from wijkkompas.userdata import (
     SKIP,

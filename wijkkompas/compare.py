@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import THEMES, Catalogue, Indicator
+from wijkkompas.errors import SourceError
 from wijkkompas.formatting import format_value, missing_text, nl_number
-from wijkkompas.sources.errors import SourceError
 
 PEERS_TOML = Path(__file__).parent / "catalogue" / "peers.toml"
 LEVEL_WORDS = {"nederland": "land", "gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt"}

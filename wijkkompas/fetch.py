@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wijkkompas.catalogue.catalogue import load_catalogue
-from wijkkompas.sources.errors import NotAvailable, SourceError
+from wijkkompas.errors import NotAvailable, SourceError
 from wijkkompas.sources.folder import DOWNLOAD_LOG
 from wijkkompas.sources.http import write_json_atomic
 from wijkkompas.store import Store

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 
 RD_NEW = "EPSG:28992"
 WGS84 = "EPSG:4326"

@@ -30,9 +30,8 @@ from wijkkompas.catalogue.catalogue import (
     load_catalogue,
     match_year,
 )
-from wijkkompas.errors import StoreCorrupt
+from wijkkompas.errors import SourceError, StoreCorrupt
 from wijkkompas.geo import prepare_for_map, split_levels
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.sources.folder import FolderContents, FolderSource, RawTable
 from wijkkompas.store import STATUS_OK, Snapshot, Store
 from wijkkompas.store.files import file_sha256

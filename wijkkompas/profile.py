@@ -16,8 +16,8 @@ from datetime import date
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import THEMES, Catalogue, Indicator
+from wijkkompas.errors import SourceError
 from wijkkompas.formatting import format_value, missing_text, nl_number
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.standout import Sentence, what_stands_out
 
 CODE = re.compile(r"^(GM\d{4}|WK\d{6}|BU\d{8})$")

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wijkkompas.errors import SourceError
 from wijkkompas.formatting import missing_text
-from wijkkompas.sources.errors import SourceError
 
 LEVEL_WORDS = {"nederland": "land", "gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt"}
 LEVEL_ORDER = {"nederland": 0, "gemeente": 1, "wijk": 2, "buurt": 3}

@@ -77,7 +77,7 @@ def _print_uploads(store) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wijkkompas.sources.errors import SourceError
+    from wijkkompas.errors import SourceError
     from wijkkompas.store import Store
     from wijkkompas.userdata import check_table, import_analysis, read_file
     from wijkkompas.userdata.metadata import better_from_cli

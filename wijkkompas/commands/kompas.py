@@ -44,9 +44,9 @@ def _gemeenten(args) -> list[str]:
 
 
 def run_kompas(args) -> int:
+    from wijkkompas.errors import SourceError
     from wijkkompas.exporting import to_csv_bytes, to_xlsx_bytes
     from wijkkompas.kompas import kompas_from_store
-    from wijkkompas.sources.errors import SourceError
     from wijkkompas.store import Store, atomic_write_bytes
 
     store = Store(args.data_dir)

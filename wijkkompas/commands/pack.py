@@ -43,8 +43,8 @@ def _data_dir(args):
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from wijkkompas.errors import SourceError
     from wijkkompas.pack import export_pack
-    from wijkkompas.sources.errors import SourceError
 
     if not args.gemeente:
         print("Fout: geef minstens één gemeente op, bijvoorbeeld: --gemeente GM0164", file=sys.stderr)
@@ -66,8 +66,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from wijkkompas.errors import SourceError
     from wijkkompas.pack import import_pack
-    from wijkkompas.sources.errors import SourceError
 
     path = Path(args.file)
     try:

@@ -7,21 +7,14 @@ the batch; it is listed at the end.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
+from wijkkompas.export.names import profile_file_stem
 
 FORMATS = ("pdf", "html")
-
-
-def slug(text: str) -> str:
-    """'Wijk 01 Hengelose Es' → 'Wijk-01-Hengelose-Es': safe in file names on every system."""
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:60] or "gebied"
 
 
 def register(subparsers) -> None:
@@ -113,7 +106,7 @@ def _batch(store, gemeente: str, year: int | None, fmt: str, out: Path) -> int:
         except SourceError as exc:
             failed.append(f"{code}: {exc}")
             continue
-        name = f"wijkprofiel_{code}_{slug(profile.header.name)}_{profile.header.year}.{fmt}"
+        name = f"{profile_file_stem(code, profile.header.name, profile.header.year)}.{fmt}"
         atomic_write_bytes(out / name, data)
         written += 1
     print(f"{written} wijkprofielen geschreven naar {out} in {time.perf_counter() - started:.1f} s.")

@@ -48,10 +48,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from wijkkompas.errors import SourceError
     from wijkkompas.exporting import indicator_catalogue, to_csv_bytes
     from wijkkompas.scores import compute, default_definitions, read_definition_file
     from wijkkompas.scores.saved import list_saved, slug
-    from wijkkompas.sources.errors import SourceError
     from wijkkompas.store import Store, atomic_write_bytes
 
     store = Store(args.data_dir)

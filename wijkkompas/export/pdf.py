@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 
 
 @functools.lru_cache(maxsize=1)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import Catalogue
+from wijkkompas.errors import SourceError
 from wijkkompas.kompas.definitions import (
     INSUFFICIENT,
     KompasDefinition,
@@ -46,7 +47,6 @@ from wijkkompas.kompas.model import (
     TREND_WORSE,
     KompasView,
 )
-from wijkkompas.sources.errors import SourceError
 
 MIN_PEERS = 3
 _EPS = 1e-12

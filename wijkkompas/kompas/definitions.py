@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from wijkkompas.catalogue.catalogue import THEMES, Catalogue
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 
 SHIPPED = Path(__file__).parent / "kompas.toml"
 REFERENCES = {

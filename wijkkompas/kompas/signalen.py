@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import Catalogue
+from wijkkompas.errors import SourceError
 from wijkkompas.kompas.compute import compute_kompas
 from wijkkompas.kompas.definitions import URGENT, KompasDefinition, default_definition
-from wijkkompas.sources.errors import SourceError
 
 KIND_WORSE = "verslechterd"
 KIND_URGENT = "naar urgent"

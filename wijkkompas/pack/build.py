@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wijkkompas import STORE_VERSION, __version__
+from wijkkompas.errors import SourceError
 from wijkkompas.formatting import nl_number
 from wijkkompas.pack.format import (
     ALLOWED,
@@ -28,7 +29,6 @@ from wijkkompas.pack.format import (
     _sha,
     unsafe_name_reason,
 )
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import (
     REGION_COLUMNS,
     Snapshot,

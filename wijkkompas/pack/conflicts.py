@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from wijkkompas.errors import SourceError
 from wijkkompas.pack.build import _read_doc
 from wijkkompas.pack.format import REGISTRY, _when, nl_time
 from wijkkompas.pack.read import Pack
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import (
     Store,
     StoreCorrupt,

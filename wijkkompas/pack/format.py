@@ -6,7 +6,7 @@ import hashlib
 import re
 from datetime import UTC, datetime
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 
 FORMAT = "wijkkompas-pakket"
 FORMAT_VERSION = 1

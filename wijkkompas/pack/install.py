@@ -11,11 +11,11 @@ from pathlib import Path, PurePosixPath
 import geopandas as gpd
 import pandas as pd
 
+from wijkkompas.errors import SourceError
 from wijkkompas.pack.build import _note_of, _read_doc
 from wijkkompas.pack.conflicts import Conflict, find_conflicts
 from wijkkompas.pack.format import REGISTRY, _now, _refuse, _sha, _when
 from wijkkompas.pack.read import Pack, _pack_bytes, _parquet, read_pack
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import (
     REGION_COLUMNS,
     VALUE_COLUMNS,

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wijkkompas import STORE_VERSION, __version__
+from wijkkompas.errors import SourceError
 from wijkkompas.pack.build import _allowed
 from wijkkompas.pack.format import (
     _SHA,
@@ -31,7 +32,6 @@ from wijkkompas.pack.format import (
     nl_time,
     unsafe_name_reason,
 )
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.store import (
     REGION_COLUMNS,
     VALUE_COLUMNS,

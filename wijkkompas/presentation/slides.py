@@ -23,9 +23,9 @@ import pandas as pd
 import shapely
 
 from wijkkompas.catalogue.catalogue import Catalogue, Indicator
+from wijkkompas.errors import SourceError
 from wijkkompas.formatting import esc, format_value, missing_text, nl_number
 from wijkkompas.presentation.model import Loaded, Presentation, Slide, check_slide, gemeente_of, level_of
-from wijkkompas.sources.errors import SourceError
 
 log = logging.getLogger("wijkkompas")
 

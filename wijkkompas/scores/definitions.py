@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 
 HERE = Path(__file__).resolve().parents[1] / "catalogue"
 SHIPPED = HERE / "scores.toml"

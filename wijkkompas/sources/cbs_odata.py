@@ -23,7 +23,7 @@ from typing import Any
 
 import cbsodata
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 from wijkkompas.sources.http import (
     classify_request_error,
     with_retries,

@@ -31,7 +31,7 @@ import orjson
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import KeyInfo, key_stem, keyinfos_from_properties
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 from wijkkompas.sources.mapped import MappedTable
 
 TABLE_ID = re.compile(r"(?<![0-9])(\d{5}[A-Z]{3}|\d{5})(?![0-9])")
@@ -560,7 +560,7 @@ class FolderSource:
         return total
 
     def _read_v4_folder(self, folder: Path, rows_by_table, status_by_table, props, infos, out: FolderContents) -> None:
-        from wijkkompas.sources.cbs_odata4 import v4_to_v3  # the v4 converter lives with the v4 source
+        from wijkkompas.sources.odata4_shapes import v4_to_v3  # pure: reading a folder needs no network client
 
         table = self._table_id(folder.parent) or self._table_id(folder)
         if table is None:

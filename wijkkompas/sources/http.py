@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 import requests
 
 from wijkkompas import __version__
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 
 T = TypeVar("T")
 

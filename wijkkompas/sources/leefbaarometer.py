@@ -31,7 +31,7 @@ import orjson
 import pandas as pd
 import requests
 
-from wijkkompas.sources.errors import NotAvailable, SourceError
+from wijkkompas.errors import NotAvailable, SourceError
 from wijkkompas.sources.http import USER_AGENT, classify_request_error, get_json, with_retries, write_json_atomic
 from wijkkompas.sources.mapped import MappedTable, long_from_wide
 

@@ -37,8 +37,8 @@ from urllib.parse import parse_qs, urlparse
 
 import requests
 
+from wijkkompas.errors import NotAvailable, SourceError
 from wijkkompas.sources.cbs_odata import normalise_gemeenten
-from wijkkompas.sources.errors import NotAvailable, SourceError
 from wijkkompas.sources.http import get_json, write_json_atomic
 
 BASE_URL = "https://api.pdok.nl/cbs/wijken-en-buurten-{year}/ogc/v1"

@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from wijkkompas.catalogue.catalogue import load_catalogue
+from wijkkompas.errors import NotAvailable, SourceError
 from wijkkompas.sources.cbs_odata import DATA_SET, CbsODataSource, detect_period_key, detect_region_key
-from wijkkompas.sources.errors import NotAvailable, SourceError
 from wijkkompas.sources.http import write_json_atomic
 
 

@@ -29,7 +29,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 
 DEFAULT_MAX_MB = 25.0
 MAX_UNZIPPED_XLSX = 250 * 1024 * 1024  # an xlsx that inflates beyond this is refused (zip bomb, giant sheet)

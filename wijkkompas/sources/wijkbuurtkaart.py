@@ -28,7 +28,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 from wijkkompas.sources.mapped import MappedTable, long_from_wide
 
 SOURCE = "CBS wijk- en buurtkaart"

@@ -15,9 +15,9 @@ import streamlit as st
 from wijkkompas import compare, trends
 from wijkkompas.a11y import accessible_spec
 from wijkkompas.catalogue.catalogue import Catalogue
+from wijkkompas.errors import SourceError
 from wijkkompas.exporting import to_csv_bytes, to_xlsx_bytes
 from wijkkompas.formatting import esc
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.ui import context
 from wijkkompas.ui import trends as ut
 

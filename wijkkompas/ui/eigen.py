@@ -16,7 +16,7 @@ import streamlit as st
 
 from wijkkompas.access import can_write
 from wijkkompas.catalogue.catalogue import BETTER_VALUES, THEMES
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 from wijkkompas.sources.user_file import UserTable, max_bytes
 from wijkkompas.store import Store
 from wijkkompas.ui import context, selection

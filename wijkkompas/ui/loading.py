@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from wijkkompas.errors import SourceError
 from wijkkompas.ingest import IngestReport, ingest
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.ui import context
 
 

@@ -11,8 +11,8 @@ from datetime import date
 
 import streamlit as st
 
+from wijkkompas.errors import SourceError
 from wijkkompas.pack import build_pack, import_pack, read_pack
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.ui import context, selection
 
 KEY_UPLOAD = "pk_upload"

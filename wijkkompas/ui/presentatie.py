@@ -16,10 +16,10 @@ import streamlit as st
 
 from wijkkompas.access import can_write
 from wijkkompas.catalogue.catalogue import Catalogue
+from wijkkompas.errors import SourceError
 from wijkkompas.formatting import esc
 from wijkkompas.presentation import deck, model, slides
 from wijkkompas.presentation.model import KINDS, Presentation
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.ui import context, selection
 from wijkkompas.ui.guard import UserMessage
 from wijkkompas.ui.navigation import page_url

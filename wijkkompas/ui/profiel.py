@@ -376,9 +376,9 @@ def downloads(p: Profile) -> None:
 
 
 def file_stem(p: Profile) -> str:
-    from wijkkompas.commands.profile import slug
+    from wijkkompas.export.names import profile_file_stem
 
-    return f"wijkprofiel_{p.header.code}_{slug(p.header.name)}_{p.header.year}"
+    return profile_file_stem(p.header.code, p.header.name, p.header.year)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -18,6 +18,7 @@ import streamlit as st
 from wijkkompas.a11y import accessible_spec
 from wijkkompas.access import can_write
 from wijkkompas.catalogue.catalogue import Catalogue
+from wijkkompas.errors import SourceError
 from wijkkompas.exporting import to_csv_bytes
 from wijkkompas.formatting import format_value, missing_text, nl_number
 from wijkkompas.methodology import method_markdown, score_indicator_table
@@ -37,7 +38,6 @@ from wijkkompas.scores import (
 from wijkkompas.scores.definitions import DIRECTIONS, METHOD_SHORT, REFERENCES, validate
 from wijkkompas.scores.saved import SavedDefinitions, list_saved, save_definition
 from wijkkompas.scores.stability import stability
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.ui import context, selection
 from wijkkompas.ui import leefbaarometer as lbm_ui
 from wijkkompas.ui.guard import UserMessage

@@ -15,9 +15,9 @@ import streamlit as st
 from wijkkompas import trends
 from wijkkompas.a11y import accessible_spec
 from wijkkompas.catalogue.catalogue import Catalogue, Indicator
+from wijkkompas.errors import SourceError
 from wijkkompas.exporting import to_csv_bytes, to_xlsx_bytes
 from wijkkompas.formatting import format_value, nl_number, source_label
-from wijkkompas.sources.errors import SourceError
 from wijkkompas.ui import context, selection
 from wijkkompas.ui.navigation import ROOT
 

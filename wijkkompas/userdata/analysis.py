@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 from wijkkompas.sources.user_file import STATUS_FORMULA, UserTable, parse_numbers, sniff_decimal
 from wijkkompas.userdata.codes import looks_like_codes, parse_codes
 from wijkkompas.userdata.matching import (

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, fields
 
 from wijkkompas.catalogue.catalogue import BETTER_VALUES, THEMES, Indicator
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 
 AGGREGATES = ("none", "sum", "weighted_mean")
 AGGREGATE_LABELS = {

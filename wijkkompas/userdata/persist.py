@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import Indicator
-from wijkkompas.errors import StoreCorrupt
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError, StoreCorrupt
 from wijkkompas.store import REGION_COLUMNS, VALUE_COLUMNS, Snapshot, Store
 from wijkkompas.userdata.analysis import Analysis
 from wijkkompas.userdata.metadata import IndicatorMeta, slug

@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 import pandas as pd
 
-from wijkkompas.sources.errors import SourceError
+from wijkkompas.errors import SourceError
 from wijkkompas.sources.user_file import UserFileSource, UserTable
 from wijkkompas.store import Store
 from wijkkompas.userdata.analysis import DEFAULT_PRIVACY_THRESHOLD, Analysis, Columns, analyse_table
