@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import math
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from wijkkompas.catalogue.catalogue import Indicator
 
@@ -16,6 +18,7 @@ MISSING_TEXT = {
 }
 
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 EURO_UNITS = {"euro": 1, "x 1 000 euro": 1000, "x 1000 euro": 1000}
 
 
@@ -29,21 +32,56 @@ def nl_number(value: float | int | None, decimals: int = 0) -> str:
 
 def format_value(value: float | None, indicator: Indicator | None, *, with_unit: bool = True) -> str:
     decimals = indicator.decimals if indicator else 1
+    if not with_unit or indicator is None:
+        return nl_number(value, decimals)
+    return format_with_unit(value, indicator.unit, decimals)
+
+
+def format_with_unit(value: float | None, unit: str | None, decimals: int) -> str:
+    """A value with its unit, for callers with or without a catalogue Indicator (maps, scores, uploads)."""
     text = nl_number(value, decimals)
-    if (
-        value is None
-        or text == "–"
-        or not with_unit
-        or indicator is None
-        or not indicator.unit
-        or indicator.unit == "aantal"
-    ):
+    if value is None or text == "–" or not unit or unit in ("aantal", "code"):
         return text
-    unit = indicator.unit
     if unit in EURO_UNITS:  # "274 x 1 000 euro" is CBS's table header, not how anyone says a price
         factor = EURO_UNITS[unit]
         return "€ " + nl_number(value * factor, max(decimals - len(str(factor)) + 1, 0))
     return f"{text}%" if unit == "%" else f"{text} {unit}"
+
+
+def nl_int(n: int) -> str:
+    return nl_number(int(n), 0)
+
+
+def signed(value: float | None, decimals: int = 1) -> str:
+    """+2,3 / −1,4 / 0,0 — with a real minus sign, as in print; '–' when there is no number."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    text = nl_number(abs(value), decimals)
+    if text == nl_number(0, decimals):
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def weight_text(w: float) -> str:
+    """0.5 → '0,5', 1.0 → '1', 0.25 → '0,25': a weight as people write it."""
+    text = nl_number(w, 2)
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
+def nl_datetime(value: object) -> str:
+    """An ISO time (or datetime) as '04-12-2026 21:30' in Dutch time, whatever the server's clock zone is."""
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        if not value:
+            return "onbekend"
+        try:
+            dt = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
 
 
 def missing_text(status: str | None) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from wijkkompas.formatting import nl_number
+from wijkkompas.formatting import signed
 
 TOTAL = "lbm_afwijking"
 SCORE = "lbm_score"
@@ -63,15 +63,6 @@ class LbmSummary:
             "Nederland. De vijf dimensies tellen op tot die afwijking. Een eigen model van het Rijk, los van de "
             "leefbaarheidsscore van Wijkkompas; niet bij elkaar optellen."
         )
-
-
-def signed(x: float, decimals: int) -> str:
-    if not math.isfinite(x):
-        return "–"
-    text = nl_number(abs(x), decimals)
-    if text == nl_number(0, decimals):
-        return text
-    return ("+" if x > 0 else "−") + text
 
 
 def summary(values: pd.DataFrame, code: str, year: int) -> LbmSummary | None:

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from wijkkompas.classify import METHOD_LABELS, MISSING, Classification, bound_labels, classify, classify_categories
-from wijkkompas.formatting import missing_text, nl_number
+from wijkkompas.formatting import format_with_unit, missing_text
 from wijkkompas.maplabels import place_labels
 
 # --------------------------------------------------------------------------- colours
@@ -110,14 +110,6 @@ def hex_to_rgba(color: str, alpha: int = 255) -> list[int]:
 
 
 # --------------------------------------------------------------------------- formatting
-
-
-def format_with_unit(value: float | None, unit: str, decimals: int) -> str:
-    """Like formatting.format_value, for callers without a catalogue Indicator (scores, uploads)."""
-    text = nl_number(value, decimals)
-    if text == "–" or not unit or unit in ("aantal", "code"):
-        return text
-    return f"{text}%" if unit == "%" else f"{text} {unit}"
 
 
 def unit_suffix(unit: str) -> str:

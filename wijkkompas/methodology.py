@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import THEMES, Catalogue
+from wijkkompas.formatting import weight_text
 from wijkkompas.scores.definitions import DIRECTIONS, REFERENCES, ScoreDefinition
 
 TABLES_TOML = Path(__file__).resolve().parent / "catalogue" / "tables.toml"
@@ -162,11 +163,6 @@ def aggregation_text(ind) -> str:
     return "niet: alleen zoals CBS het publiceert"
 
 
-def _weight_text(w: float) -> str:
-    text = f"{w:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
 def score_indicator_table(
     definition: ScoreDefinition, catalogue: Catalogue | None = None, *, formatted: bool = False
 ) -> pd.DataFrame:
@@ -198,8 +194,8 @@ def score_indicator_table(
             )
     out = pd.DataFrame.from_records(rows)
     if formatted and not out.empty:
-        out["Gewicht thema"] = out["Gewicht thema"].map(_weight_text)
-        out["Gewicht cijfer"] = out["Gewicht cijfer"].map(_weight_text)
+        out["Gewicht thema"] = out["Gewicht thema"].map(weight_text)
+        out["Gewicht cijfer"] = out["Gewicht cijfer"].map(weight_text)
         out["Aandeel in totaal"] = out["Aandeel in totaal"].map(lambda x: f"{x * 100:.1f}%".replace(".", ","))
         out = out.drop(columns=["id"])
     return out

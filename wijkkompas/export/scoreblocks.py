@@ -14,20 +14,11 @@ import numpy as np
 import pandas as pd
 
 from wijkkompas.export.html import row_label, table_value
-from wijkkompas.formatting import missing_text, nl_number
+from wijkkompas.formatting import missing_text, nl_number, signed
 from wijkkompas.profile import Profile
 
 COLUMNS = ["Thema", "Cijfer", "Waarde", "Genormaliseerd", "Gewicht", "Bijdrage"]
 PLURAL = {"wijk": "wijken", "buurt": "buurten"}
-
-
-def _signed(x: float, decimals: int) -> str:
-    if not math.isfinite(x):
-        return "–"
-    text = nl_number(abs(x), decimals)
-    if text == nl_number(0, decimals):
-        return text
-    return ("+" if x > 0 else "−") + text
 
 
 def score_blocks_from_values(
@@ -87,9 +78,9 @@ def score_blocks_from_values(
                     row["theme_label"],
                     label,
                     value,
-                    _signed(row["normalised"], 2),
+                    signed(row["normalised"], 2),
                     f"{row['weight'] * 100:.0f}%".replace(".", ","),
-                    _signed(part, 1),
+                    signed(part, 1),
                 ]
             )
         missing = table[~table["counts"] & (table["set_weight"] > 0)]

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from wijkkompas.errors import SourceError
+from wijkkompas.formatting import nl_datetime
 
 FORMAT = "wijkkompas-pakket"
 FORMAT_VERSION = 1
@@ -55,7 +56,7 @@ def _when(text: object) -> datetime | None:
 
 def nl_time(text: object) -> str:
     dt = _when(text)
-    return dt.astimezone().strftime("%d-%m-%Y %H:%M") if dt else "onbekend"
+    return nl_datetime(dt) if dt else "onbekend"
 
 
 def unsafe_name_reason(name: str) -> str | None:

@@ -20,7 +20,7 @@ from wijkkompas.access import can_write
 from wijkkompas.catalogue.catalogue import Catalogue
 from wijkkompas.errors import SourceError
 from wijkkompas.exporting import to_csv_bytes
-from wijkkompas.formatting import format_value, missing_text, nl_number
+from wijkkompas.formatting import format_value, missing_text, nl_number, signed, weight_text
 from wijkkompas.methodology import method_markdown, score_indicator_table
 from wijkkompas.scores import (
     BAND_ORDER,
@@ -57,21 +57,6 @@ DEFAULT_DEF = ""  # the picker value for the shipped definition
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def signed(value: float, decimals: int = 1) -> str:
-    """+2,3 / −1,4 / 0,0 — with a real minus sign, as in print."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    text = nl_number(abs(value), decimals)
-    if text.strip("0,") == "":
-        return text
-    return ("+" if value > 0 else "−") + text
-
-
-def _weight_text(w: float) -> str:
-    text = nl_number(w, 2)
-    return text.rstrip("0").rstrip(",") if "," in text else text
 
 
 def _label(catalogue: Catalogue, indicator_id: str, per: int = 0) -> str:
@@ -204,7 +189,7 @@ def _weight_widget(label: str, key: str, help_text: str, disabled: bool = False)
     current = float(st.session_state.get(key, 1.0))
     options = sorted(set(WEIGHT_STEPS) | {current})
     return float(
-        st.select_slider(label, options=options, key=key, format_func=_weight_text, help=help_text, disabled=disabled)
+        st.select_slider(label, options=options, key=key, format_func=weight_text, help=help_text, disabled=disabled)
     )
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
 from wijkkompas.access import can_write
+from wijkkompas.formatting import nl_datetime
 from wijkkompas.repair import heal
 from wijkkompas.status import StoreStatus, store_status
 from wijkkompas.store import Store
@@ -64,16 +62,6 @@ def _verify_only() -> None:
         f"{len(problems)} opgeslagen bestand(en) zijn beschadigd. Herstellen kan alleen de beheerder "
         "(hier, als beheerder, of met `python -m wijkkompas repair`)."
     )
-
-
-def nl_datetime(iso: str | None) -> str:
-    if not iso:
-        return "onbekend"
-    try:
-        dt = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return dt.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%d-%m-%Y %H:%M")
 
 
 def render_status(status: StoreStatus) -> None:

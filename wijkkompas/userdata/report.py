@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from wijkkompas.formatting import nl_int
+
 PROBLEM_COLUMNS = ["rij", "in het bestand", "probleem", "bedoelt u", "suggestie"]
-
-
-def nl_int(n: int) -> str:
-    return f"{int(n):,}".replace(",", ".")
 
 
 @dataclass
