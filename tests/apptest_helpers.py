@@ -30,3 +30,11 @@ def assert_clean(at, *, expect_error: str | None = None) -> None:
     else:
         assert errors, f"verwacht een foutmelding met {expect_error!r}, maar er is geen"
         assert all(expect_error in e for e in errors), errors
+
+
+def shown(at, kind: str) -> str:
+    """What the user reads in these elements: `texts` with Markdown's backslash escapes (data names are escaped
+    character by character, `\\(`, `\\.`) removed, as the browser renders them."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", texts(at, kind))

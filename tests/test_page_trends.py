@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.apptest_helpers import assert_clean, goto, texts
+from tests.apptest_helpers import assert_clean, goto, shown, texts
 from wijkkompas.store import Store
 from wijkkompas.ui.navigation import page_url
 
@@ -50,7 +50,7 @@ def test_default_view_and_url_state(tiny_store_dir, app_test):
 def test_recoded_buurt_links_index_and_table(tiny_store_dir, app_test):
     at = app_test(tiny_store_dir, query={"gemeente": "GM0999", "regio": f"{OLD},{NEW}", "indicator": "inwoners"})
     assert_clean(at)
-    info = texts(at, "info")
+    info = shown(at, "info")
     assert "Onderbroken lijnen" in info
     assert f"({OLD}) bestaat niet meer in 2024" in info and NEW in info
     assert charts(at) == 1
@@ -106,14 +106,14 @@ def test_region_without_data_for_the_indicator(tiny_store_dir, app_test):
     # Teststad's bijstand is suppressed in both years: no line, a plain reason.
     at = app_test(tiny_store_dir, query={"gemeente": "GM0999", "regio": "GM0999", "indicator": "bijstand"})
     assert_clean(at)
-    assert "geen cijfers over 'Mensen met een bijstandsuitkering'" in texts(at, "warning")
-    assert "onbekend (geheim bij CBS)" in texts(at, "caption")
+    assert "geen cijfers over 'Mensen met een bijstandsuitkering'" in shown(at, "warning")
+    assert "onbekend (geheim bij CBS)" in shown(at, "caption")
     assert charts(at) == 0
     # Together with a region that has figures, the chart is drawn and the missing one is explained.
     goto(at, regio="GM0999,BU09990101", indicator="bijstand")
     assert_clean(at)
     assert charts(at) == 1
-    assert "Geen cijfer voor Teststad in 2023 en 2024: onbekend (geheim bij CBS)" in texts(at, "caption")
+    assert "Geen cijfer voor Teststad in 2023 en 2024: onbekend (geheim bij CBS)" in shown(at, "caption")
 
 
 def test_one_year_only(tiny_store, app_test):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from wijkkompas.catalogue.catalogue import THEMES, Catalogue
-from wijkkompas.formatting import weight_text
+from wijkkompas.formatting import md_escape, weight_text
 from wijkkompas.scores.definitions import DIRECTIONS, REFERENCES, ScoreDefinition
 
 TABLES_TOML = Path(__file__).resolve().parent / "catalogue" / "tables.toml"
@@ -445,14 +445,6 @@ def filter_indicators(table: pd.DataFrame, query: str = "", theme: str = "") -> 
     return out.reset_index(drop=True)
 
 
-def _md(text: object) -> str:
-    """Text from the catalogue as literal Markdown (no accidental emphasis, links or HTML)."""
-    out = str(text or "")
-    for ch in "\\`*_[]<>#|":
-        out = out.replace(ch, "\\" + ch)
-    return out
-
-
 def indicator_markdown(table: pd.DataFrame) -> dict[str, str]:
     """Per theme, every indicator as a short readable entry (the table cuts long definitions off)."""
     out: dict[str, str] = {}
@@ -460,14 +452,14 @@ def indicator_markdown(table: pd.DataFrame) -> dict[str, str]:
         lines = []
         for row in grp.to_dict("records"):
             unit = f"{row['Eenheid']}, " if row["Eenheid"] else ""
-            line = f"- **{_md(row['Cijfer'])}** ({_md(unit)}{_md(row['Richting'])}). {_md(row['Wat het is'])}"
-            line += f"  \n  CBS-sleutel: {_md(row['CBS-sleutel (stam)'])}"
+            line = f"- **{md_escape(row['Cijfer'])}** ({md_escape(unit)}{md_escape(row['Richting'])}). {md_escape(row['Wat het is'])}"
+            line += f"  \n  CBS-sleutel: {md_escape(row['CBS-sleutel (stam)'])}"
             if row["Sleutel per jaar (geladen)"]:
-                line += f"  \n  Per jaar: {_md(row['Sleutel per jaar (geladen)'])}"
+                line += f"  \n  Per jaar: {md_escape(row['Sleutel per jaar (geladen)'])}"
             if row["Let op"]:
-                line += f"  \n  *Let op:* {_md(row['Let op'])}"
+                line += f"  \n  *Let op:* {md_escape(row['Let op'])}"
             if row.get("Wijk uit buurten"):
-                line += f"  \n  Wijkcijfer uit buurten: {_md(row['Wijk uit buurten'])}"
+                line += f"  \n  Wijkcijfer uit buurten: {md_escape(row['Wijk uit buurten'])}"
             lines.append(line)
         out[str(theme)] = "\n".join(lines)
     return out

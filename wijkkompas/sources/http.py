@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import email.utils
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +25,7 @@ import requests
 
 from wijkkompas import __version__
 from wijkkompas.errors import SourceError
+from wijkkompas.store.files import atomic_write_bytes
 
 T = TypeVar("T")
 
@@ -209,22 +208,8 @@ def get_json(
 
 
 def write_json_atomic(path: Path, data: Any, *, indent: int | None = None, ensure_ascii: bool = False) -> Path:
-    """Write `data` as JSON to `path` so that readers see either the old file or the whole new one.
-
-    Temp file in the same folder (so `os.replace` is an atomic rename on one file system), fsync,
-    replace. On any failure the temp file is removed and the old file stays untouched.
-    """
+    """Write `data` as JSON so that readers see either the old file or the whole new one (the store's one
+    atomic-write helper: temp file, fsync, rename, fsync of the folder)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            json.dump(data, handle, indent=indent, ensure_ascii=ensure_ascii)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, json.dumps(data, indent=indent, ensure_ascii=ensure_ascii).encode("utf-8"))
     return path

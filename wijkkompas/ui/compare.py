@@ -17,7 +17,7 @@ from wijkkompas.a11y import accessible_spec
 from wijkkompas.catalogue.catalogue import Catalogue
 from wijkkompas.errors import SourceError
 from wijkkompas.exporting import to_csv_bytes, to_xlsx_bytes
-from wijkkompas.formatting import esc
+from wijkkompas.formatting import esc, md_escape
 from wijkkompas.ui import context
 from wijkkompas.ui import trends as ut
 
@@ -152,7 +152,7 @@ def render_comparison(codes: Sequence[str], year: int, catalogue: Catalogue, *, 
     if absent:
         names = trends.display_names(catalog, absent)
         st.warning(
-            f"Voor {ut.md(', '.join(names.values()))} zijn er geen cijfers in {year}: het gebied bestond toen niet met deze code, "
+            f"Voor {md_escape(', '.join(names.values()))} zijn er geen cijfers in {year}: het gebied bestond toen niet met deze code, "
             "of de gegevens zijn niet geladen. Kies links een ander jaar."
         )
     if table.empty or not shown.any():
@@ -338,12 +338,12 @@ def render_small_multiples(codes: Sequence[str], ident: str, catalogue: Catalogu
     empty = [c for c in codes if c not in drawn]
     if empty:
         names = trends.display_names(ut.region_catalog(), empty)
-        ref_note += f" Zonder cijfers, dus zonder grafiek: {ut.md(', '.join(names.values()))}."
+        ref_note += f" Zonder cijfers, dus zonder grafiek: {md_escape(', '.join(names.values()))}."
     src = "; ".join(f"{t} ({y})" for y, t in trends.source_years(series.points))
     st.caption(f"Alle grafieken hebben dezelfde schaal.{ref_note} Bron: CBS, Kerncijfers wijken en buurten — {src}.")
     own = series.breaks[series.breaks["region_code"].isin(list(codes))]
     for text in dict.fromkeys(own["text"]):
-        st.caption(f"◇ Onderbroken lijn — {ut.md(text)}")
+        st.caption(f"◇ Onderbroken lijn — {md_escape(text)}")
 
 
 # =========================================================================== peers
@@ -413,7 +413,7 @@ def render_peers(codes: Sequence[str], year: int, catalogue: Catalogue) -> None:
     name = trends.display_names(catalog, [target])[target]
     level_word = trends.LEVEL_WORDS.get(level, level)
     if use_year != year:
-        st.caption(f"{ut.md(name)} bestaat niet in {year}; gezocht met de cijfers van {use_year}.")
+        st.caption(f"{md_escape(name)} bestaat niet in {year}; gezocht met de cijfers van {use_year}.")
     if result.table.empty:
         st.info(f"Er zijn geen andere {level_word}en met genoeg cijfers in {use_year} om mee te vergelijken.")
         return
@@ -425,7 +425,7 @@ def render_peers(codes: Sequence[str], year: int, catalogue: Catalogue) -> None:
     )
     peers = result.table["region_code"].tolist()[: ut.MAX_REGIONS - 1]
     st.button(
-        f"Zet {ut.md(name)} naast deze {len(peers)} gebieden",
+        f"Zet {md_escape(name)} naast deze {len(peers)} gebieden",
         on_click=_set_regions,
         args=(target, peers),
         icon=":material/compare_arrows:",

@@ -8,7 +8,6 @@ reaches Markdown; tables show it as plain cells.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -17,6 +16,7 @@ import streamlit as st
 from wijkkompas.access import can_write
 from wijkkompas.catalogue.catalogue import BETTER_VALUES, THEMES
 from wijkkompas.errors import SourceError
+from wijkkompas.formatting import md_escape
 from wijkkompas.sources.user_file import UserTable, max_bytes
 from wijkkompas.store import Store
 from wijkkompas.ui import context, selection
@@ -46,12 +46,6 @@ K = "eigen_"  # prefix of every session-state key of this page
 NO_YEAR_COLUMN = "(geen: één jaar voor alle rijen)"
 NOT_SAVED = "— niet opslaan —"
 EDITOR_KEY = K + "koppelen"  # + a hash of the rows shown
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:=^])")
-
-
-def md(text: object) -> str:
-    """Text from a file, safe inside Markdown: no HTML, links, emphasis or Streamlit directives."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 @dataclass
@@ -299,7 +293,7 @@ def show_report(analysis: Analysis) -> None:
     c3.metric("Nog niet gekoppeld", nl_int(r.n_problem_rows))
     c4.metric("Jaar", ", ".join(map(str, r.years)) or "–")
     for e in r.errors:
-        st.error(md(e), icon=":material/error:")
+        st.error(md_escape(e), icon=":material/error:")
     if r.blocking:
         st.warning(
             f"{nl_int(r.n_problem_rows)} rijen kunnen nog niet aan een buurt of wijk worden gekoppeld. Kies hieronder per rij "
@@ -307,13 +301,13 @@ def show_report(analysis: Analysis) -> None:
             icon=":material/rule:",
         )
     for w in r.warnings:
-        st.warning(md(w))
+        st.warning(md_escape(w))
     if not r.errors and not r.blocking and r.n_matched:
         st.success(
             f"Alle {nl_int(r.n_matched)} rijen zijn gekoppeld. Controleer hieronder de gegevens over het cijfer en sla op."
         )
     with st.expander("Zo is het bestand gelezen"):
-        st.markdown("\n".join(f"- {md(line)}" for line in [*r.columns, *r.reading, *r.info]))
+        st.markdown("\n".join(f"- {md_escape(line)}" for line in [*r.columns, *r.reading, *r.info]))
     with st.expander("Voorbeeld: de eerste rijen zoals ze worden opgeslagen"):
         st.dataframe(
             preview(analysis), hide_index=True, column_config={"Jaar": st.column_config.NumberColumn(format="%d")}
@@ -494,7 +488,7 @@ def import_form(upload: Upload, analysis: Analysis) -> None:
         )
         for i, (tab, (col, meta)) in enumerate(zip(tabs, items, strict=True)):
             with tab:
-                st.caption(f"Uit kolom '{md(col)}'.")
+                st.caption(f"Uit kolom '{md_escape(col)}'.")
                 metas[col] = _meta_fields(meta, f"{prefix}{i}_")
         hide = True
         if not analysis.privacy.empty:
@@ -562,9 +556,9 @@ def show_done() -> None:
     done = st.session_state.get(K + "done")
     if not done:
         return
-    labels = ", ".join(f"'{md(label)}'" for _i, label in done["indicators"])
+    labels = ", ".join(f"'{md_escape(label)}'" for _i, label in done["indicators"])
     st.success(
-        f"Opgeslagen: {labels} uit '{md(done['file'])}', {nl_int(done['rows'])} rijen, jaar {', '.join(map(str, done['years']))}. "
+        f"Opgeslagen: {labels} uit '{md_escape(done['file'])}', {nl_int(done['rows'])} rijen, jaar {', '.join(map(str, done['years']))}. "
         "U vindt de cijfers nu op de kaart, in de wijkprofielen, bij trends, vergelijken en scores.",
         icon=":material/check_circle:",
     )
@@ -594,12 +588,14 @@ def uploads_list() -> None:
         with st.container(border=True):
             left, right = st.columns([5, 1])
             left.markdown(
-                f"**{md(up.file_name)}**"
-                + (f" — tabblad {md(up.sheet)}" if up.sheet else "")
+                f"**{md_escape(up.file_name)}**"
+                + (f" — tabblad {md_escape(up.sheet)}" if up.sheet else "")
                 + f" · ingelezen {up.uploaded[8:10]}-{up.uploaded[5:7]}-{up.uploaded[:4]} · jaar {', '.join(map(str, up.years))}"
                 + f" · {nl_int(up.regions)} gebieden"
             )
-            left.caption("Cijfers: " + "; ".join(f"{md(m.label)} ({m.unit or 'geen eenheid'})" for m in up.indicators))
+            left.caption(
+                "Cijfers: " + "; ".join(f"{md_escape(m.label)} ({m.unit or 'geen eenheid'})" for m in up.indicators)
+            )
             notes = []
             if up.partial:
                 notes.append(f"gedeeltelijk opgeslagen: {nl_int(up.imported_rows)} van {nl_int(up.rows)} rijen")
@@ -619,7 +615,7 @@ def uploads_list() -> None:
                 st.session_state[K + "confirm"] = up.id
             if st.session_state.get(K + "confirm") == up.id:
                 st.warning(
-                    f"'{md(up.file_name)}' en de cijfers eruit verwijderen? De CBS-cijfers en andere bestanden blijven staan."
+                    f"'{md_escape(up.file_name)}' en de cijfers eruit verwijderen? De CBS-cijfers en andere bestanden blijven staan."
                 )
                 yes, no = st.columns(2)
                 if yes.button("Ja, verwijderen", key=f"{K}yes_{up.id}", type="primary"):

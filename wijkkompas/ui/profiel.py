@@ -12,7 +12,7 @@ import streamlit as st
 
 from wijkkompas.export.charts import trend_chart
 from wijkkompas.export.html import buurt_table, figure_rows, stylesheet, trend_legend
-from wijkkompas.formatting import esc
+from wijkkompas.formatting import esc, md_escape
 from wijkkompas.profile import CODE, Profile, build_profile, gemeente_of, version_label, wijken_of
 from wijkkompas.store import Store
 from wijkkompas.ui import context, selection
@@ -188,21 +188,13 @@ def header(p: Profile) -> None:
 def standout(p: Profile) -> None:
     st.markdown("### Wat valt op")
     if p.standout:
-        st.markdown("\n".join(f"- **{_md(s.label)}**: {_md(s.body)}" for s in p.standout))
+        st.markdown("\n".join(f"- **{md_escape(s.label)}**: {md_escape(s.body)}" for s in p.standout))
     for note in p.standout_notes:
         st.caption(note)
     st.caption(
         "Deze zinnen zijn met vaste regels uit de cijfers berekend: de grootste verschillen met de gemeente en de "
         "grootste veranderingen sinds het eerste jaar met dezelfde code."
     )
-
-
-def _md(text: str) -> str:
-    """Data text in markdown: escape what markdown would interpret (names may contain * _ < > [ ] …)."""
-    out = esc(text)
-    for ch in "\\`*_{}[]()#+-.!|$~":
-        out = out.replace(ch, "\\" + ch)
-    return out
 
 
 def figures(p: Profile) -> None:
@@ -399,7 +391,7 @@ def scores(p: Profile) -> None:
         return
     st.markdown("### Scores")
     for b in blocks:
-        st.markdown(f"**{_md(b['title'])}: {_md(b['value'])}**")
+        st.markdown(f"**{md_escape(b['title'])}: {md_escape(b['value'])}**")
         if b.get("explain"):
             st.caption(b["explain"])
         if b["rows"]:

@@ -17,7 +17,7 @@ from wijkkompas.a11y import accessible_spec
 from wijkkompas.catalogue.catalogue import Catalogue, Indicator
 from wijkkompas.errors import SourceError
 from wijkkompas.exporting import to_csv_bytes, to_xlsx_bytes
-from wijkkompas.formatting import format_value, nl_number, source_label
+from wijkkompas.formatting import format_value, md_escape, nl_number, source_label
 from wijkkompas.ui import context, selection
 from wijkkompas.ui.navigation import ROOT
 
@@ -50,12 +50,6 @@ def query_values(name: str) -> list[str]:
 
 
 _URL_KEYS = "__wk_url_keys"
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\*_[]`#~|$"})
-
-
-def md(text: object) -> str:
-    """Text from the data (names) inside Markdown: no accidental bold, links or LaTeX from a buurt name."""
-    return str(text).translate(_MD_SPECIAL)
 
 
 def _url_now(names: Sequence[str]) -> tuple:
@@ -581,7 +575,7 @@ def _notes(series: trends.TrendSeries, names: dict[str, str], index_year: int | 
         )
         lines.append(f"Berekend uit de buurten (CBS gaf geen eigen cijfer): {who}.")
     for line in lines:
-        st.caption(md(line))
+        st.caption(md_escape(line))
 
 
 def render_breaks(series: trends.TrendSeries) -> None:
@@ -591,7 +585,7 @@ def render_breaks(series: trends.TrendSeries) -> None:
     texts = list(dict.fromkeys(series.breaks["text"]))
     st.info(
         "**Onderbroken lijnen** (◇ in de grafiek): een gebied kreeg een andere code of indeling, dus de cijfers "
-        "zijn niet zomaar door te trekken.\n\n" + "\n".join(f"- {md(t)}" for t in texts),
+        "zijn niet zomaar door te trekken.\n\n" + "\n".join(f"- {md_escape(t)}" for t in texts),
         icon=":material/link_off:",
     )
 
