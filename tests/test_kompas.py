@@ -12,6 +12,7 @@ from wijkkompas.errors import SourceError
 from wijkkompas.kompas import compute_kompas, default_definition, parse_definition
 from wijkkompas.kompas.definitions import Bands
 from wijkkompas.kompas.signalen import KIND_WORSE, signal_frame, signalen
+from wijkkompas.store import REGION_COLUMNS, VALUE_COLUMNS
 
 TOML = """
 [kompas]
@@ -53,23 +54,8 @@ def _frames(drop: tuple[tuple[int, str], ...] = ()):
             regs.append((year, code, name, "wijk", "GM0001", code))
             for ind, v in (("laag_inkomen", laag), ("inkomen_per_inwoner", ink), ("inwoners", 1000)):
                 rows.append((year, code, name, "wijk", "GM0001", code, ind, float(v), "ok", f"T{year}", f"{ind}_1"))
-    values = pd.DataFrame(
-        rows,
-        columns=[
-            "year",
-            "region_code",
-            "region_name",
-            "level",
-            "gemeente_code",
-            "wijk_code",
-            "indicator",
-            "value",
-            "status",
-            "source_table",
-            "source_key",
-        ],
-    )
-    regions = pd.DataFrame(regs, columns=["year", "region_code", "region_name", "level", "gemeente_code", "wijk_code"])
+    values = pd.DataFrame(rows, columns=VALUE_COLUMNS)
+    regions = pd.DataFrame(regs, columns=REGION_COLUMNS)
     return values, regions
 
 
